@@ -1,0 +1,59 @@
+// swift-tools-version: 6.2
+//
+// Lifeboat: an MCUboot-compatible serial-recovery bootloader in Swift.
+//
+// Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, Recovery)
+// import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host modules
+// (Simulation, LifeboatHost, the `lifeboat` CLI) may use Foundation, Yams and ArgumentParser.
+import PackageDescription
+
+/// Settings shared by every portable module. The Embedded restrictions themselves are enforced by
+/// `tools/check-embedded`, which builds these targets for `armv7em-none-none-eabi`.
+let portable: [SwiftSetting] = []
+
+let package = Package(
+    name: "Lifeboat",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lifeboat", targets: ["lifeboat"]),
+        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // Portable core.
+        .target(name: "FlashKit", swiftSettings: portable),
+        .target(name: "BootCrypto", swiftSettings: portable),
+        .target(name: "SMP", swiftSettings: portable),
+        .target(name: "MCUbootImage", dependencies: ["FlashKit", "BootCrypto"], swiftSettings: portable),
+        .target(name: "Recovery", dependencies: ["SMP", "MCUbootImage", "FlashKit"], swiftSettings: portable),
+
+        // Host.
+        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery"]),
+        .target(
+            name: "LifeboatHost",
+            dependencies: ["SMP", "MCUbootImage", "Simulation", "FlashKit", "Recovery", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "lifeboat",
+            dependencies: [
+                "LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Tests.
+        .testTarget(name: "FlashKitTests", dependencies: ["FlashKit", "Simulation"]),
+        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
+        .testTarget(name: "SMPTests", dependencies: ["SMP"]),
+        .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "FlashKit", "Simulation"]),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "Simulation"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit"]),
+        .testTarget(
+            name: "LifeboatHostTests",
+            dependencies: ["LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage"]
+        ),
+    ]
+)

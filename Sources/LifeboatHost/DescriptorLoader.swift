@@ -1,0 +1,224 @@
+import Foundation
+import Simulation
+import Yams
+
+/// A descriptor that could not be loaded, with the file and the field at fault.
+public struct DescriptorError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Loads board descriptors (`Boards/<name>/board.yml`) and partition layouts
+/// (`Layouts/<name>.yml`, nRF Connect SDK `pm_static.yml` form) at run time.
+public struct DescriptorLoader: Sendable {
+    /// The folder that holds `Boards/` and `Layouts/`.
+    public var root: URL
+
+    public init(root: URL) { self.root = root }
+
+    /// Finds the descriptor root: `$LIFEBOAT_ROOT`, else the first folder holding `Boards/` found
+    /// walking up from the working directory, then from the executable's location.
+    public static func locate() -> DescriptorLoader? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["LIFEBOAT_ROOT"] {
+            return DescriptorLoader(root: URL(fileURLWithPath: env))
+        }
+        let starts = [
+            URL(fileURLWithPath: fm.currentDirectoryPath),
+            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent(),
+        ]
+        for start in starts {
+            var dir = start.standardizedFileURL
+            while true {
+                var isDir: ObjCBool = false
+                if fm.fileExists(atPath: dir.appendingPathComponent("Boards").path, isDirectory: &isDir), isDir.boolValue {
+                    return DescriptorLoader(root: dir)
+                }
+                let parent = dir.deletingLastPathComponent()
+                if parent.path == dir.path { break }
+                dir = parent
+            }
+        }
+        return nil
+    }
+
+    /// Board names found under `Boards/`.
+    public func boardNames() -> [String] {
+        let dir = root.appendingPathComponent("Boards")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter {
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).appendingPathComponent("board.yml").path)
+        }.sorted()
+    }
+
+    /// Layout names found under `Layouts/`.
+    public func layoutNames() -> [String] {
+        let dir = root.appendingPathComponent("Layouts")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".yml") }.map { String($0.dropLast(4)) }.sorted()
+    }
+
+    public func boardURL(_ name: String) -> URL {
+        root.appendingPathComponent("Boards").appendingPathComponent(name).appendingPathComponent("board.yml")
+    }
+
+    /// A layout by name (`Layouts/NAME.yml`) or by path (anything with a `/` or a `.yml` suffix).
+    public func layoutURL(_ nameOrPath: String) -> URL {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yml") || nameOrPath.hasSuffix(".yaml") {
+            return URL(fileURLWithPath: nameOrPath)
+        }
+        return root.appendingPathComponent("Layouts").appendingPathComponent(nameOrPath + ".yml")
+    }
+
+    public func loadBoard(_ name: String) throws(DescriptorError) -> BoardDescription {
+        let url = boardURL(name)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let known = boardNames().joined(separator: ", ")
+            throw DescriptorError(path: url.path, message: "no board named '\(name)' (known boards: \(known))")
+        }
+        return try Self.parseBoard(yaml: try Self.read(url), path: url.path)
+    }
+
+    public func loadLayout(_ nameOrPath: String) throws(DescriptorError) -> PartitionLayout {
+        let url = layoutURL(nameOrPath)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let known = layoutNames().joined(separator: ", ")
+            throw DescriptorError(path: url.path, message: "no layout file (known layouts: \(known))")
+        }
+        let name = url.deletingPathExtension().lastPathComponent
+        return try Self.parseLayout(yaml: try Self.read(url), name: name, path: url.path)
+    }
+
+    static func read(_ url: URL) throws(DescriptorError) -> String {
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
+            throw DescriptorError(path: url.path, message: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: Parsing
+
+    public static func parseBoard(yaml: String, path: String) throws(DescriptorError) -> BoardDescription {
+        let root = try mapping(try compose(yaml, path: path), "board", path: path)
+        let name = try string(root["name"], "name", path: path)
+        guard let flashNode = root["flash"]?.mapping, !flashNode.isEmpty else {
+            throw DescriptorError(path: path, message: "flash: a mapping of device name → geometry is required")
+        }
+        var devices: [FlashDeviceDescription] = []
+        for (key, value) in flashNode {
+            let deviceName = try string(key, "flash key", path: path)
+            let d = try mapping(value, "flash.\(deviceName)", path: path)
+            let field = "flash.\(deviceName)"
+            let timing = d["timing"]?.mapping
+            let device = FlashDeviceDescription(
+                name: deviceName,
+                region: try string(d["region"], "\(field).region", path: path),
+                size: try int(d["size"], "\(field).size", path: path),
+                eraseSize: try int(d["erase-size"], "\(field).erase-size", path: path),
+                writeSize: try int(d["write-size"], "\(field).write-size", path: path),
+                erasedValue: UInt8(truncatingIfNeeded: try int(d["erased-value"], "\(field).erased-value", path: path)),
+                pageEraseMicroseconds: (try? int(timing?["page-erase-us"], "", path: path)) ?? 0,
+                wordWriteMicroseconds: (try? int(timing?["word-write-us"], "", path: path)) ?? 0
+            )
+            for (label, value) in [("size", device.size), ("erase-size", device.eraseSize), ("write-size", device.writeSize)] {
+                guard value > 0, value & (value - 1) == 0 else {
+                    throw DescriptorError(path: path, message: "\(field).\(label) must be a power of two, not \(value)")
+                }
+            }
+            guard device.eraseSize % device.writeSize == 0, device.size % device.eraseSize == 0 else {
+                throw DescriptorError(path: path, message: "\(field): erase-size must be a multiple of write-size and divide size")
+            }
+            devices.append(device)
+        }
+        let console = root["console"]?.mapping
+        var button: ButtonDescription?
+        if let b = root["recovery-button"]?.mapping {
+            button = ButtonDescription(
+                pin: try string(b["pin"], "recovery-button.pin", path: path),
+                activeLow: (b["active"]?.string ?? "low") == "low"
+            )
+        }
+        return BoardDescription(
+            name: name,
+            summary: root["description"]?.string ?? name,
+            soc: root["soc"]?.string ?? "",
+            flash: devices,
+            console: ConsoleDescription(
+                uart: console?["uart"]?.string ?? "uart0",
+                baud: (try? int(console?["baud"], "", path: path)) ?? 115_200
+            ),
+            recoveryButton: button
+        )
+    }
+
+    public static func parseLayout(yaml: String, name: String, path: String) throws(DescriptorError) -> PartitionLayout {
+        let root = try mapping(try compose(yaml, path: path), "layout", path: path)
+        var partitions: [Partition] = []
+        for (key, value) in root {
+            let pname = try string(key, "partition name", path: path)
+            let p = try mapping(value, pname, path: path)
+            let address = try int(p["address"], "\(pname).address", path: path)
+            let size: Int
+            if p["size"] != nil {
+                size = try int(p["size"], "\(pname).size", path: path)
+            } else {
+                size = try int(p["end_address"], "\(pname).end_address", path: path) - address
+            }
+            if p["end_address"] != nil {
+                let end = try int(p["end_address"], "\(pname).end_address", path: path)
+                guard end == address + size else {
+                    throw DescriptorError(path: path, message: "\(pname): end_address \(hex(end)) is not address + size (\(hex(address + size)))")
+                }
+            }
+            guard address >= 0, size > 0 else {
+                throw DescriptorError(path: path, message: "\(pname): address must be ≥ 0 and size > 0")
+            }
+            let span = p["span"]?.sequence?.compactMap(\.string) ?? []
+            partitions.append(
+                Partition(name: pname, address: address, size: size, region: p["region"]?.string ?? "flash_primary", span: span))
+        }
+        return PartitionLayout(name: name, partitions: partitions)
+    }
+
+    // MARK: YAML helpers
+
+    static func compose(_ yaml: String, path: String) throws(DescriptorError) -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw DescriptorError(path: path, message: "the file is empty")
+            }
+            return node
+        } catch let error as DescriptorError {
+            throw error
+        } catch {
+            throw DescriptorError(path: path, message: "not valid YAML: \(error)")
+        }
+    }
+
+    static func mapping(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> Node.Mapping {
+        guard let m = node?.mapping else { throw DescriptorError(path: path, message: "\(field): expected a mapping") }
+        return m
+    }
+
+    static func string(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> String {
+        guard let s = node?.string else { throw DescriptorError(path: path, message: "\(field): expected a string") }
+        return s
+    }
+
+    /// Integers in decimal or `0x` hexadecimal, as pm_static.yml writes them.
+    static func int(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> Int {
+        guard let text = node?.scalar?.string else {
+            throw DescriptorError(path: path, message: "\(field): expected an integer")
+        }
+        let t = text.replacingOccurrences(of: "_", with: "").lowercased()
+        let value = t.hasPrefix("0x") ? Int(t.dropFirst(2), radix: 16) : Int(t)
+        guard let value else { throw DescriptorError(path: path, message: "\(field): '\(text)' is not an integer") }
+        return value
+    }
+
+    static func hex(_ v: Int) -> String { "0x" + String(v, radix: 16) }
+}

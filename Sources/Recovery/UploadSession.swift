@@ -1,0 +1,160 @@
+import FlashKit
+
+/// The state of one image upload, as a plain value: what MCUboot keeps in `static` locals of
+/// `bs_upload`, made explicit so it can be inspected, tested, and (in a simulator) kept across a
+/// lost link.
+///
+/// The rules, MCUboot's where it is right (mcuboot-serial-recovery.md §3.2):
+/// - `off == 0` starts an upload: `image` picks the slot through the policy, `len` must fit the
+///   slot. If `sha` matches the upload in progress (same slot, same `len`), the session resumes
+///   and the reply asks for the offset already reached (Zephyr's session resume).
+/// - Any other `off` that is not the expected one writes nothing and is answered with the expected
+///   offset (`{"rc":0,"off":expected}`), so a client can always re-synchronise.
+/// - Sectors are erased as the upload reaches them (progressive erase), never the whole slot up
+///   front; at the end the slot's last sector (where MCUboot's trailer lives) is erased if this
+///   upload did not already erase it and it is not blank, so no stale swap state survives.
+/// - A non-final chunk is trimmed to the write size (the client resends the tail); the final chunk
+///   is padded with the erased value.
+public struct UploadSession: Sendable {
+    /// The slot being written, or nil before the first `off == 0` chunk.
+    public private(set) var target: SlotAddress?
+    /// The next offset the session accepts (MCUboot's `curr_off`).
+    public private(set) var expectedOffset = 0
+    /// The `len` of the upload in progress.
+    public private(set) var imageSize = 0
+    /// Bytes `0..<erasedUpTo` of the slot were erased by this upload (sector-aligned).
+    public private(set) var erasedUpTo = 0
+    private var sha = InlineArray<32, UInt8>(repeating: 0)
+    private var shaCount = 0
+
+    public init() {}
+
+    /// True once every byte of `len` was written.
+    public var isComplete: Bool { target != nil && expectedOffset == imageSize }
+
+    /// Forgets the upload (after a failed flash operation, or on reset).
+    public mutating func abandon() { self = UploadSession() }
+
+    /// Handles one chunk against `slots` under `policy`.
+    public mutating func receive<Slots: SlotMap>(
+        _ chunk: UploadChunk, policy: UploadPolicy, slots: Slots
+    ) throws(UploadError) -> UploadOutcome {
+        if chunk.offset == 0 {
+            if let resumed = try start(chunk, policy: policy, slots: slots) { return resumed }
+        }
+        guard let target, chunk.offset == expectedOffset,
+            let area = slots.area(image: target.image, slot: target.slot)
+        else {
+            return .offsetMismatch(expected: target == nil ? 0 : expectedOffset)
+        }
+        guard chunk.data.count <= imageSize - expectedOffset else { throw .dataPastEnd }
+        return try write(chunk.data, to: area)
+    }
+
+    /// Starts (or resumes) an upload. Returns an outcome when the chunk is fully answered by a resume.
+    private mutating func start<Slots: SlotMap>(
+        _ chunk: UploadChunk, policy: UploadPolicy, slots: Slots
+    ) throws(UploadError) -> UploadOutcome? {
+        guard let address = policy.target(image: chunk.image ?? 0, in: slots),
+            let area = slots.area(image: address.image, slot: address.slot)
+        else { throw .imageOutOfRange }
+        guard let length = chunk.length else { throw .missingLength }
+        guard length > 0 else { throw .emptyImage }
+        guard length <= area.size else { throw .lengthExceedsSlot }
+        if let sha = chunk.sha, sha.count > 32 { throw .hashTooLong }
+        guard area.writeSize <= Self.maxWriteSize else { throw .unsupportedWriteSize }
+
+        if let sha = chunk.sha, sha.count > 0, target == address, imageSize == length,
+            expectedOffset > 0, !isComplete, matchesSHA(sha)
+        {
+            return .offsetMismatch(expected: expectedOffset)
+        }
+        self = UploadSession()
+        target = address
+        imageSize = length
+        if let sha = chunk.sha {
+            shaCount = sha.count
+            for i in 0..<sha.count { self.sha[i] = sha[i] }
+        }
+        return nil
+    }
+
+    private func matchesSHA(_ candidate: UnsafeRawBufferPointer) -> Bool {
+        guard candidate.count == shaCount else { return false }
+        for i in 0..<shaCount where sha[i] != candidate[i] { return false }
+        return true
+    }
+
+    /// Largest write size the final-chunk padding supports.
+    static let maxWriteSize = 64
+
+    private mutating func write(_ data: UnsafeRawBufferPointer, to area: some NORFlash) throws(UploadError) -> UploadOutcome {
+        let isLast = expectedOffset + data.count == imageSize
+        let remainder = data.count % area.writeSize
+        let aligned = data.count - remainder
+        let written = isLast ? data.count : aligned
+        guard written > 0 else {
+            return .accepted(nextOffset: expectedOffset, complete: isComplete)
+        }
+        // Progressive erase: every sector up to the one holding the last byte this chunk programs
+        // (the padded final unit included).
+        let end = expectedOffset + (isLast ? area.alignUpToWrite(data.count) : aligned)
+        do throws(FlashError) {
+            if end > erasedUpTo {
+                let sectorEnd = area.sectorStart(containing: end - 1) + area.eraseSize
+                try area.erase(at: erasedUpTo, count: sectorEnd - erasedUpTo)
+                erasedUpTo = sectorEnd
+            }
+        } catch {
+            abandon()
+            throw .eraseFailed(error)
+        }
+        do throws(FlashError) {
+            let bytes = data.assumingMemoryBound(to: UInt8.self)
+            if aligned > 0 {
+                try area.write(at: expectedOffset, bytes.span.extracting(0..<aligned))
+            }
+            if isLast && remainder > 0 {
+                var unit = InlineArray<64, UInt8>(repeating: area.erasedValue)
+                for i in 0..<remainder { unit[i] = bytes[aligned + i] }
+                try area.write(at: expectedOffset + aligned, unit.span.extracting(0..<area.writeSize))
+            }
+        } catch {
+            abandon()
+            throw .writeFailed(error)
+        }
+        expectedOffset += written
+        if isLast {
+            do throws(FlashError) { try clearTrailerSector(of: area) } catch {
+                abandon()
+                throw .eraseFailed(error)
+            }
+        }
+        return .accepted(nextOffset: expectedOffset, complete: isLast)
+    }
+
+    /// Erases the slot's last sector (MCUboot's image trailer) when this upload did not erase it
+    /// and it holds anything: a trailer left by an earlier image must not describe the new one.
+    /// Unlike MCUboot, a sector the upload itself wrote is never erased.
+    private func clearTrailerSector(of area: some NORFlash) throws(FlashError) {
+        let last = area.size - area.eraseSize
+        guard last >= erasedUpTo, !(try area.isErased(at: last, count: area.eraseSize)) else { return }
+        try area.erase(at: last, count: area.eraseSize)
+    }
+}
+
+/// What a chunk that was not refused led to.
+public enum UploadOutcome: Equatable, Sendable {
+    /// Written; the session now expects `nextOffset`. `complete` is true after the last byte.
+    case accepted(nextOffset: Int, complete: Bool)
+    /// Nothing was written: the client must continue from `expected` (the reply's `off`).
+    case offsetMismatch(expected: Int)
+
+    /// The `off` to put in the reply.
+    public var replyOffset: Int {
+        switch self {
+        case .accepted(let next, _): next
+        case .offsetMismatch(let expected): expected
+        }
+    }
+}

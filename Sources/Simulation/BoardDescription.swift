@@ -1,0 +1,76 @@
+/// A board as `Boards/<name>/board.yml` describes it: what the simulator builds and what the
+/// firmware's generated constants come from. Loaded by `LifeboatHost.DescriptorLoader`.
+public struct BoardDescription: Equatable, Sendable {
+    public var name: String
+    public var summary: String
+    public var soc: String
+    public var flash: [FlashDeviceDescription]
+    public var console: ConsoleDescription
+    public var recoveryButton: ButtonDescription?
+
+    public init(
+        name: String, summary: String, soc: String, flash: [FlashDeviceDescription],
+        console: ConsoleDescription, recoveryButton: ButtonDescription?
+    ) {
+        self.name = name
+        self.summary = summary
+        self.soc = soc
+        self.flash = flash
+        self.console = console
+        self.recoveryButton = recoveryButton
+    }
+
+    /// The flash device that holds a Partition Manager region (`flash_primary`, `external_flash`).
+    public func device(forRegion region: String) -> FlashDeviceDescription? {
+        flash.first { $0.region == region }
+    }
+}
+
+/// One flash device of a board.
+public struct FlashDeviceDescription: Equatable, Sendable {
+    /// Device name; also the state file's name (`internal` → `internal.bin`).
+    public var name: String
+    /// Partition Manager region whose partitions live on this device.
+    public var region: String
+    public var size: Int
+    public var eraseSize: Int
+    public var writeSize: Int
+    public var erasedValue: UInt8
+    /// Datasheet worst cases, for the virtual clock (0 when unknown).
+    public var pageEraseMicroseconds: Int
+    public var wordWriteMicroseconds: Int
+
+    public init(
+        name: String, region: String, size: Int, eraseSize: Int, writeSize: Int, erasedValue: UInt8,
+        pageEraseMicroseconds: Int = 0, wordWriteMicroseconds: Int = 0
+    ) {
+        self.name = name
+        self.region = region
+        self.size = size
+        self.eraseSize = eraseSize
+        self.writeSize = writeSize
+        self.erasedValue = erasedValue
+        self.pageEraseMicroseconds = pageEraseMicroseconds
+        self.wordWriteMicroseconds = wordWriteMicroseconds
+    }
+}
+
+/// The console UART that carries SMP.
+public struct ConsoleDescription: Equatable, Sendable {
+    public var uart: String
+    public var baud: Int
+    public init(uart: String, baud: Int) {
+        self.uart = uart
+        self.baud = baud
+    }
+}
+
+/// A push button (the recovery button: MCUboot's `mcuboot-button0`).
+public struct ButtonDescription: Equatable, Sendable {
+    public var pin: String
+    public var activeLow: Bool
+    public init(pin: String, activeLow: Bool) {
+        self.pin = pin
+        self.activeLow = activeLow
+    }
+}

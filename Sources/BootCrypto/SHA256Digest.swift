@@ -1,0 +1,39 @@
+extension SHA256 {
+    /// A SHA-256 digest: 32 bytes held inline (no heap), comparable with `==`.
+    ///
+    /// `==` is an ordinary, early-exit comparison, fine for tests and for digests that are not
+    /// secrets. Comparing a computed hash with one read from an image goes through
+    /// ``ConstantTime/equal(_:_:)`` instead (MCUboot's `boot_fih_memequal`).
+    public struct Digest: Equatable, Sendable {
+        public static let byteCount = 32
+
+        public var bytes: InlineArray<32, UInt8>
+
+        public init(_ bytes: InlineArray<32, UInt8>) {
+            self.bytes = bytes
+        }
+
+        /// The digest held in `raw`, or nil unless `raw` is exactly 32 bytes long.
+        public init?(copying raw: UnsafeRawBufferPointer) {
+            guard raw.count == Self.byteCount else { return nil }
+            var bytes = InlineArray<32, UInt8>(repeating: 0)
+            for i in 0..<32 { bytes[i] = raw[i] }
+            self.bytes = bytes
+        }
+
+        public subscript(index: Int) -> UInt8 { bytes[index] }
+
+        /// Calls `body` with a view of the 32 digest bytes.
+        public func withUnsafeBytes<R, E: Error>(
+            _ body: (UnsafeRawBufferPointer) throws(E) -> R
+        ) throws(E) -> R {
+            let copy = bytes
+            return try copy.span.withUnsafeBytes { raw throws(E) in try body(raw) }
+        }
+
+        public static func == (lhs: Digest, rhs: Digest) -> Bool {
+            for i in 0..<32 where lhs.bytes[i] != rhs.bytes[i] { return false }
+            return true
+        }
+    }
+}

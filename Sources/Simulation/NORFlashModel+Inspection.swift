@@ -1,0 +1,68 @@
+import FlashKit
+
+/// The test harness's view of a ``NORFlashModel``: looks at and sets up the bytes directly, the way
+/// a debugger probe or a flash programmer would. None of these is traced, counted, subject to a
+/// power cut or to write-once; they work while the power is off.
+extension NORFlashModel {
+    /// A copy of the whole device.
+    public func snapshot() -> [UInt8] { storage }
+
+    /// A copy of the bytes in `range` (which must lie inside the device).
+    public func bytes(in range: Range<Int>) -> [UInt8] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= size, "range \(range) outside device of \(size) bytes")
+        return Array(storage[range])
+    }
+
+    /// True when the byte at `offset` was programmed since its last erase (a write to it would be
+    /// refused with `FlashError.notErased`).
+    public func isProgrammed(_ offset: Int) -> Bool {
+        precondition(offset >= 0 && offset < size, "offset \(offset) outside device of \(size) bytes")
+        return programmed[offset] != 0
+    }
+
+    /// Places `bytes` at `offset`, bypassing write-once and alignment (for test set-up and for
+    /// loading images). Bytes that differ from the erased value become programmed; bytes equal to
+    /// it become erased, as if the range had been loaded from a backing file.
+    ///
+    /// - Throws: `FlashError.outOfBounds` when the range does not fit (nothing changes), or
+    ///   `FlashError.deviceFault` when the backing file could not be written.
+    public func load(_ bytes: [UInt8], at offset: Int) throws(FlashError) {
+        try checkBounds(offset: offset, count: bytes.count)
+        let count = bytes.count
+        guard count > 0 else { return }
+        let erased = erasedValue
+        bytes.withUnsafeBufferPointer { src in
+            storage.withUnsafeMutableBufferPointer { dst in
+                programmed.withUnsafeMutableBufferPointer { flags in
+                    for i in 0..<count {
+                        let value = src[i]
+                        dst[offset + i] = value
+                        flags[offset + i] = value == erased ? 0 : 1
+                    }
+                }
+            }
+        }
+        guard writeThrough(offset: offset, count: count) else { throw .deviceFault }
+    }
+
+    /// Makes the device hold `image` from offset 0 and erased bytes after it, bypassing
+    /// write-once (see ``load(_:at:)``).
+    ///
+    /// - Throws: `FlashError.outOfBounds` when `image` is larger than the device (nothing changes).
+    public func fill(from image: [UInt8]) throws(FlashError) {
+        guard image.count <= size else { throw .outOfBounds }
+        reset(offset: image.count, count: size - image.count)
+        try load(image, at: 0)
+        if image.count < size {
+            guard writeThrough(offset: image.count, count: size - image.count) else { throw .deviceFault }
+        }
+    }
+
+    /// Flushes the backing file to stable storage (`fsync`); does nothing without one.
+    public func sync() throws(NORFlashModelError) {
+        guard let backing else { return }
+        if let failure = backing.sync() {
+            throw .backingFileIO(path: backing.path, operation: "fsync", errno: failure)
+        }
+    }
+}

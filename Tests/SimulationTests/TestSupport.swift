@@ -1,0 +1,13 @@
+import FlashKit
+@testable import Simulation
+
+/// A deterministic byte pattern that never contains `avoiding` (so every byte of it counts as
+/// programmed when loaded).
+func pattern(_ count: Int, seed: Int, avoiding erased: UInt8) -> [UInt8] {
+    (0..<count).map { i in
+        let v = UInt8(truncatingIfNeeded: i &* 31 &+ seed &* 17 &+ 5)
+        return v == erased ? 0x5A : v
+    }
+}
+
+let bothErasedValues: [UInt8] = [0xFF, 0x00]

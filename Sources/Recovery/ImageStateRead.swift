@@ -1,0 +1,46 @@
+import FlashKit
+import BootCrypto
+import MCUbootImage
+import SMP
+
+extension RecoveryServer {
+    /// Image state read (group 1, command 0, READ): `{"images": [{…}, …]}` with one entry per slot
+    /// holding an image that checks out, as MCUboot's `bs_list` (invalid images are not listed):
+    /// `"image"` (only with more than one image), `"slot"`, `"version"` ("maj.min.rev", plus
+    /// ".build" when non-zero) and `"hash"` (the image's SHA-256 TLV).
+    ///
+    /// Until signature validation lands, "checks out" means the header is sound and the SHA-256
+    /// TLV matches the image (MCUboot built without a signature type).
+    func imageStateRead(_ x: inout Exchange) {
+        let inspector = ImageInspector()
+        x.writer.beginMap()
+        x.writer.key("images")
+        x.writer.beginArray()
+        for image in 0..<slots.imageCount {
+            for slot in 0..<2 {
+                guard let area = slots.area(image: image, slot: slot),
+                    let found = try? inspector.inspect(area)
+                else { continue }
+                x.writer.beginMap()
+                if slots.imageCount > 1 {
+                    x.writer.key("image")
+                    x.writer.unsigned(UInt64(image))
+                }
+                x.writer.key("slot")
+                x.writer.unsigned(UInt64(slot))
+                x.writer.key("version")
+                var version = InlineArray<24, UInt8>(repeating: 0)
+                var span = version.mutableSpan
+                span.withUnsafeMutableBytes { buffer in
+                    let n = found.version.format(into: buffer)
+                    x.writer.text(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                }
+                x.writer.key("hash")
+                found.hash.withUnsafeBytes { x.writer.bytes($0) }
+                x.writer.end()
+            }
+        }
+        x.writer.end()
+        x.writer.end()
+    }
+}

@@ -1,0 +1,35 @@
+import SMP
+
+extension RecoveryServer {
+    /// Bootloader info (group 0, command 8), in Zephyr's form (MCUboot's serial recovery itself
+    /// answers ENOTSUP): no query → `{"bootloader": "MCUboot"}`, so tools that detect the
+    /// bootloader (mcumgr-toolkit) treat Lifeboat as MCUboot; `{"query": "mode"}` → `{"mode": n}`;
+    /// any other query → OS error QUERY_YIELDS_NO_ANSWER (v2) / EINVAL (v1).
+    func bootloaderInfo(_ x: inout Exchange) {
+        var query: UnsafeRawBufferPointer?
+        if !x.payload.isEmpty {
+            var reader = CBORReader(x.payload)
+            do throws(CBORError) {
+                var scan = try CBORMapScanner(&reader, keys: ["query"])
+                while let key = try scan.next(&reader) {
+                    if key == 0 { query = try reader.readText() }
+                }
+            } catch {
+                return x.fail(.invalid)
+            }
+        }
+        if let query, !CBORReader.equal(query, "mode") {
+            return x.fail(v1: .invalid, v2: OSManagementError.queryYieldsNoAnswer.rawValue)
+        }
+        x.writer.beginMap()
+        guard query != nil else {
+            x.writer.key("bootloader")
+            x.writer.text("MCUboot")
+            x.writer.end()
+            return
+        }
+        x.writer.key("mode")
+        x.writer.unsigned(UInt64(configuration.bootloaderMode))
+        x.writer.end()
+    }
+}

@@ -1,0 +1,79 @@
+import SMP
+
+/// Serial recovery over the console framing: bytes in from the UART, lines out to it.
+///
+/// Joins ``SMP/ConsoleFrameDecoder`` (reassembly, base64, CRC), ``RecoveryServer`` and
+/// ``SMP/ConsoleFrameEncoder``. A frame that fails is dropped without an SMP reply, as in MCUboot
+/// (clients only ever see a timeout), but unlike MCUboot the drop is counted and reported to the
+/// caller, which can print a human-readable line on the console (clients skip non-frame text).
+public struct SerialRecoveryLink<Slots: SlotMap> {
+    public var server: RecoveryServer<Slots>
+    public private(set) var decoder = ConsoleFrameDecoder()
+    /// Frames dropped since start.
+    public private(set) var droppedFrames = 0
+    /// Line length of responses (MCUboot: 128, i.e. 124 base64 characters per line).
+    public var lineLength = 128
+
+    public init(server: RecoveryServer<Slots>) {
+        self.server = server
+    }
+
+    /// Feeds received bytes. Each response line goes to `transmit`; drops, replies and recovery
+    /// events go to `observe`. Returns `.reset` when a reset request was answered: the caller
+    /// resets the board once the output is flushed (bytes after it are not processed).
+    public mutating func receive(
+        _ bytes: UnsafeRawBufferPointer,
+        transmit: (UnsafeRawBufferPointer) -> Void,
+        observe: (LinkEvent) -> Void = { _ in }
+    ) -> RecoveryAction {
+        for byte in bytes {
+            guard let event = decoder.feed(byte) else { continue }
+            switch event {
+            case .dropped(let reason):
+                droppedFrames += 1
+                observe(.dropped(reason, total: droppedFrames))
+            case .packet:
+                // The server is moved out while the decoder lends the packet, so the two accesses
+                // to `self` do not overlap.
+                var server = self.server
+                let lineLength = self.lineLength
+                let reply = withUnsafeTemporaryAllocation(byteCount: ConsoleFrameDecoder.capacity, alignment: 4) { response in
+                    decoder.withPacket { packet in
+                        let reply = server.handle(request: packet, response: response)
+                        if reply.length > 0 {
+                            ConsoleFrameEncoder.encode(
+                                message: UnsafeRawBufferPointer(rebasing: response[0..<reply.length]),
+                                lineLength: lineLength, emit: transmit)
+                        }
+                        return reply
+                    }
+                }
+                self.server = server
+                if reply.length == 0 {
+                    droppedFrames += 1
+                    observe(.dropped(.badHeader, total: droppedFrames))
+                    continue
+                }
+                observe(.replied(bytes: reply.length))
+                if let recoveryEvent = reply.event { observe(.recovery(recoveryEvent)) }
+                if reply.action == .reset { return .reset }
+            }
+        }
+        return .none
+    }
+
+    /// What a reset does to the link: the upload state and any partial frame are lost.
+    public mutating func reboot() {
+        server.reboot()
+        decoder = ConsoleFrameDecoder()
+    }
+}
+
+/// Something the link did, for logs, counters and progress.
+public enum LinkEvent: Equatable, Sendable {
+    /// A frame was discarded without a reply; `total` counts drops since start.
+    case dropped(FrameDropReason, total: Int)
+    /// A response message of `bytes` bytes (SMP header + CBOR) was sent.
+    case replied(bytes: Int)
+    case recovery(RecoveryEvent)
+}

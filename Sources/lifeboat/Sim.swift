@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import LifeboatHost
+import Recovery
+import Simulation
+
+struct Sim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a simulated board with MCUboot serial recovery on a pseudo-terminal.",
+        discussion: """
+            Prints `serial: /dev/pts/N` on stdout when the board is ready; point smpmgr, mcumgr \
+            or any terminal at that path (e.g. `smpmgr --port /dev/pts/N image state-read`). \
+            `os reset` reboots the simulated board: the upload in progress is forgotten, flash \
+            is kept, the pty stays. Frames that fail (bad CRC, bad base64, over-long line) get \
+            no SMP reply, as in MCUboot, but a plain-text line on the console and on stderr.
+            Stop with Ctrl-C.
+            """
+    )
+
+    @Option(help: "Board descriptor name (Boards/<name>/board.yml).")
+    var board = "nrf52840dk"
+
+    @Option(help: "Layout name (Layouts/<name>.yml) or path to a pm_static.yml-style file. Default: the board's name.")
+    var layout: String?
+
+    @Option(help: "Upload policy: primary-only (image N → primary slot of image N) or slot-mapping (0/1 → slot 0, 2 → slot 1, …).")
+    var policy: PolicyOption = .primaryOnly
+
+    @Option(help: "Keep each flash device as a raw file DIR/<device>.bin (internal.bin, …) so flash survives restarts.")
+    var state: String?
+
+    @Flag(help: "Use stdin/stdout as the serial port instead of a pseudo-terminal (status goes to stderr).")
+    var stdio = false
+
+    @Flag(help: "Do not write dropped-frame diagnostics on the serial console (stderr only).")
+    var quietConsole = false
+
+    func run() throws {
+        let board = try loadSimulatedBoard(board: self.board, layout: layout, policy: policy, state: state)
+        let port: SerialPort
+        if stdio {
+            port = StandardIOPort()
+            printStatus("serial: stdio")
+        } else {
+            let pty = try PseudoTerminal()
+            port = pty
+            FileHandle.standardOutput.write(Data("serial: \(pty.path)\n".utf8))
+        }
+        printStatus(
+            "\(board.board.summary): layout \(board.layout.name), policy \(policy.rawValue), " +
+                "\(board.slots.imageCount) image(s); " +
+                (state.map { "flash in \($0)" } ?? "flash in memory (use --state DIR to keep it)"))
+        printStatus("no signature keys: images need only a valid SHA-256 TLV (MCUboot built without a signature type)")
+        let console = SerialConsole(board: board, port: port, log: printStatus)
+        console.diagnosticsOnConsole = !quietConsole
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+        console.run(shouldStop: { stopRequested != 0 })
+        for device in board.devices.values { try? device.sync() }
+        printStatus("stopped")
+    }
+}
+
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+enum PolicyOption: String, ExpressibleByArgument, CaseIterable {
+    case primaryOnly = "primary-only"
+    case slotMapping = "slot-mapping"
+
+    var policy: UploadPolicy { self == .primaryOnly ? .primaryOnly : .slotMapping }
+}
+
+/// Loads board + layout descriptors and builds the simulated board, with clear errors.
+func loadSimulatedBoard(board name: String, layout: String?, policy: PolicyOption, state: String?) throws -> SimulatedBoard {
+    guard let loader = DescriptorLoader.locate() else {
+        throw ValidationError("cannot find the Boards/ folder: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
+    }
+    do {
+        let board = try loader.loadBoard(name)
+        let layout = try loader.loadLayout(layout ?? name)
+        return try SimulatedBoard(
+            board: board, layout: layout, configuration: RecoveryConfiguration(policy: policy.policy), stateDirectory: state)
+    } catch let error as DescriptorError {
+        throw ValidationError(error.description)
+    } catch let error as SimulationError {
+        throw ValidationError(error.description)
+    }
+}
+
+func printStatus(_ line: String) {
+    FileHandle.standardError.write(Data(("lifeboat: " + line + "\n").utf8))
+}

@@ -11,3 +11,15 @@ func pattern(_ count: Int, seed: Int, avoiding erased: UInt8) -> [UInt8] {
 }
 
 let bothErasedValues: [UInt8] = [0xFF, 0x00]
+
+import Foundation
+
+/// A fresh path in the temporary directory (the file does not exist).
+func temporaryPath(_ tag: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.path
+    return "\(dir)/lifeboat-nor-\(tag)-\(UUID().uuidString).bin"
+}
+
+func removeFile(_ path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+}

@@ -20,7 +20,8 @@ import Foundation
 /// ## Power cuts
 ///
 /// ``schedulePowerCut(afterOperations:)`` arms a countdown over *mutating* operations (writes and
-/// erases that passed validation; reads and refused operations do not count). With `n`, the first
+/// erases that passed validation, empty ones included; reads and refused operations do not count,
+/// and validation runs before the countdown, so a refused operation is never the one cut). With `n`, the first
 /// `n` such operations complete normally and the `(n+1)`-th is cut; `n = 0` cuts the next one. The
 /// index space is ``mutatingOperationCount``: measure a clean run, then cut at every `0..<count`.
 ///

@@ -82,7 +82,7 @@ import Testing
             reference.apply(step, torn: false)
         }
         #expect(flash.mutatingOperationCount == 6)
-        #expect(flash.snapshot() == reference.bytes)
+        #expect(firstMismatch(flash.snapshot(), reference.bytes) == nil)
         #expect(flash.isPowered && flash.lastCut == nil)
     }
 
@@ -116,13 +116,13 @@ import Testing
         #expect(throws: FlashError.powerCut) { _ = try flash.read(at: 0, count: 1) }
         #expect(throws: FlashError.powerCut) { _ = try flash.read(at: 512, count: 0) }
         // Set-up helpers see the surviving bytes even with the power off.
-        #expect(flash.snapshot() == reference.bytes)
+        #expect(firstMismatch(flash.snapshot(), reference.bytes) == nil)
 
         flash.restorePower()
         #expect(flash.isPowered)
         #expect(flash.lastCut == steps[index].operation)
-        #expect(try flash.read(at: 0, count: Self.size) == reference.bytes)
-        #expect((0..<Self.size).map(flash.isProgrammed) == reference.programmed)
+        #expect(try firstMismatch(flash.read(at: 0, count: Self.size), reference.bytes) == nil)
+        #expect(firstMismatch((0..<Self.size).map(flash.isProgrammed), reference.programmed) == nil)
         // Sectors 2 and 3 were never part of an operation.
         #expect(flash.bytes(in: 512..<1024) == Array(Self.initial(erased: erased)[512..<1024]))
         // The cut is not re-armed.

@@ -19,10 +19,12 @@ import Foundation
 ///
 /// ## Power cuts
 ///
-/// ``schedulePowerCut(afterOperations:)`` arms a countdown over *mutating* operations (writes and
-/// erases that passed validation; reads and refused operations do not count). With `n`, the first
-/// `n` such operations complete normally and the `(n+1)`-th is cut; `n = 0` cuts the next one. The
-/// index space is ``mutatingOperationCount``: measure a clean run, then cut at every `0..<count`.
+/// ``schedulePowerCut(afterOperations:)`` arms a countdown over *mutating* operations: writes and
+/// erases that passed validation, empty ones included. Reads and refused operations do not count
+/// (validation runs before the countdown, so a refused operation is never the one cut). With `n`,
+/// the first `n` such operations complete normally and the `(n+1)`-th is cut; `n = 0` cuts the
+/// next one. The index space is ``mutatingOperationCount``: measure a clean run, then cut at every
+/// index in `0..<count`.
 ///
 /// The cut operation throws `FlashError.powerCut` and leaves its range in this **torn state**
 /// (defined, so tests can assert it exactly; the `NORFlash` contract only promises "each bit old

@@ -68,5 +68,9 @@ import Testing
         #expect(throws: FlashError.notErased) { try flash.write(at: size - 4, bytes: [1, 2, 3, 4]) }
         try flash.erase(at: 0, count: size)
         #expect(try flash.isErased(at: 0, count: size))
+        // The set-up path (bypassing write-once) over the whole part.
+        try flash.fill(from: image)
+        #expect(flash.snapshot() == image)
+        #expect(flash.isProgrammed(0) && flash.isProgrammed(size - 1))
     }
 }

@@ -6,7 +6,8 @@ public enum FlashError: Error, Equatable, Sendable {
     /// A write is not aligned to `writeSize`, or an erase does not cover whole sectors.
     case misaligned
     /// A write touched a byte that was already written since its last erase. NOR flash can only
-    /// clear bits; a second write silently ANDs on real parts, so the strict model refuses it.
+    /// move bits away from the erased value: a second write silently ANDs into the cell on a
+    /// 0xFF-erased part (ORs on a 0x00-erased one), so the strict model refuses it.
     case notErased
     /// The power was cut during (or before) this operation; nothing works until power returns.
     case powerCut

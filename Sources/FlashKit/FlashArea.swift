@@ -21,7 +21,7 @@ public struct FlashArea<Device: NORFlash>: NORFlash {
         guard offset >= 0, size >= 0, offset <= device.size, size <= device.size - offset else {
             throw .outOfBounds
         }
-        guard offset % device.eraseSize == 0, size % device.eraseSize == 0 else { throw .misaligned }
+        guard device.eraseSize > 0, device.writeSize > 0, offset % device.eraseSize == 0, size % device.eraseSize == 0 else { throw .misaligned }
         self.device = device
         self.offset = offset
         self.size = size

@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "FlashKitTests", dependencies: ["FlashKit", "Simulation"]),
         .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
-        .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "FlashKit", "Simulation"]),
+        .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit"]),
         .testTarget(

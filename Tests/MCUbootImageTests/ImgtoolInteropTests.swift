@@ -3,12 +3,14 @@ import Foundation
 import MCUbootImage
 import Testing
 
-/// imgtool (from PyPI), found through `$IMGTOOL`, the probe venv, or `$PATH`; nil when absent.
+/// imgtool (from PyPI), found through `$IMGTOOL`, the venv `tools/setup-python` makes
+/// (`.build/venv`), or `$PATH`; nil when absent.
 let imgtoolPath: String? = {
     let fm = FileManager.default
     var candidates: [String] = []
     if let env = ProcessInfo.processInfo.environment["IMGTOOL"] { candidates.append(env) }
-    candidates.append("/tmp/venv-probe/bin/imgtool")
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    candidates.append(packageRoot.appendingPathComponent(".build/venv/bin/imgtool").path)
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
         candidates.append("\(dir)/imgtool")
     }

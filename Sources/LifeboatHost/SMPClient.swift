@@ -1,0 +1,254 @@
+import Foundation
+import SMP
+
+/// What went wrong talking to an SMP server, phrased for the person at the terminal.
+public enum SMPClientError: Error, CustomStringConvertible, Equatable {
+    /// No response within the timeout.
+    case timeout(command: String, seconds: Double)
+    /// The device answered `{"rc": n}` (an SMP-layer or SMP v1 error).
+    case device(command: String, rc: Int)
+    /// The device answered an SMP v2 group error `{"err": {"group": g, "rc": n}}`.
+    case group(command: String, group: Int, rc: Int)
+    /// The response could not be understood.
+    case badResponse(command: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .timeout(let command, let seconds):
+            "\(command): no answer within \(seconds) s. Check the port and baud rate, that no other program holds it, "
+                + "that the board is in recovery mode, and that the line length matches the device (128)."
+        case .device(let command, let rc):
+            "\(command): device error rc=\(rc) (\(Self.mgmtName(rc)))"
+        case .group(let command, let group, let rc):
+            "\(command): device error group \(group) rc=\(rc) (\(Self.groupName(group: group, rc: rc)))"
+        case .badResponse(let command, let reason):
+            "\(command): unexpected response: \(reason)"
+        }
+    }
+
+    static func mgmtName(_ rc: Int) -> String {
+        guard let code = UInt16(exactly: rc).flatMap(MGMTError.init(rawValue:)) else { return "unknown code" }
+        return "MGMT_ERR_" + code.name.description
+    }
+
+    static func groupName(group: Int, rc: Int) -> String {
+        let code = UInt16(exactly: rc)
+        switch group {
+        case Int(SMPGroup.image): return code.flatMap(ImageManagementError.init(rawValue:)).map { "IMG_MGMT_ERR_\($0.name)" } ?? "unknown code"
+        case Int(SMPGroup.os): return code.flatMap(OSManagementError.init(rawValue:)).map { "OS_MGMT_ERR_\($0.name)" } ?? "unknown code"
+        default: return "group-specific code"
+        }
+    }
+}
+
+/// One SMP response: its header and decoded CBOR payload.
+public struct SMPResponse: Sendable {
+    public var header: SMPHeader
+    public var body: CBORValue
+}
+
+/// An image listed by image state read.
+public struct ImageState: Equatable, Sendable {
+    public var image: Int?
+    public var slot: Int
+    public var version: String
+    public var hash: [UInt8]?
+    public var flags: [String]
+}
+
+/// An SMP client over the console framing: what smpmgr / mcumgr do, as a library.
+///
+/// It negotiates the message size through MCUmgr params (falling back to smpmgr's 169-byte
+/// messages when the device does not answer them), follows the device's `off` during uploads, and
+/// retries a chunk whose answer was lost (the device answers a repeated offset with the one it
+/// expects, so a retry is always safe).
+public final class SMPClient {
+    public let transport: SMPTransport
+    /// Seconds to wait for each response.
+    public var timeout: Double
+    /// Seconds to wait for the first upload chunk (the device may erase first).
+    public var firstChunkTimeout: Double = 10
+    /// Times a request is re-sent after a timeout during uploads.
+    public var retries = 3
+    /// Console framing line length (MCUboot's `BOOT_MAX_LINE_INPUT_LEN`).
+    public var lineLength = 128
+    /// SMP protocol version of requests (0: v1, 1: v2).
+    public var version: UInt8 = 1
+    /// Largest SMP message (header + CBOR) to send: 169 until params say more (smpclient's
+    /// default budget for a 128-byte line, 2-line device).
+    public private(set) var maxMessageSize = 169
+    private var sequence: UInt8 = 0
+    private var decoder = ConsoleFrameDecoder()
+
+    public init(transport: SMPTransport, timeout: Double = 2.0) {
+        self.transport = transport
+        self.timeout = timeout
+    }
+
+    /// Sends one request and waits for its response (matching sequence number).
+    public func request(
+        _ name: String, operation: SMPOperation, group: UInt16, command: UInt8, body: CBORValue = .map([]),
+        timeout: Double? = nil
+    ) throws -> SMPResponse {
+        let payload = body.encoded()
+        sequence &+= 1
+        let header = SMPHeader(
+            operation: operation, version: version, flags: 0, length: UInt16(payload.count), group: group,
+            sequence: sequence, command: command)
+        var message = [UInt8](repeating: 0, count: SMPHeader.size)
+        message.withUnsafeMutableBytes { header.encode(into: $0) }
+        message += payload
+        var wire: [UInt8] = []
+        message.withUnsafeBytes { raw in
+            ConsoleFrameEncoder.encode(message: raw, lineLength: lineLength) { wire.append(contentsOf: $0) }
+        }
+        try transport.write(wire)
+        let limit = timeout ?? self.timeout
+        let deadline = Date().addingTimeInterval(limit)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            let bytes = try transport.read(timeout: max(0, remaining))
+            for byte in bytes {
+                guard case .packet = decoder.feed(byte) else { continue }
+                let packet = decoder.withPacket { Array($0) }
+                guard let response = try parse(packet, name: name), response.header.sequence == sequence,
+                    response.header.group == group, response.header.command == command
+                else { continue }
+                return response
+            }
+            if bytes.isEmpty && deadline.timeIntervalSinceNow <= 0 {
+                throw SMPClientError.timeout(command: name, seconds: limit)
+            }
+        }
+    }
+
+    private func parse(_ packet: [UInt8], name: String) throws -> SMPResponse? {
+        guard let header = try? packet.withUnsafeBytes({ raw throws(SMPError) in try SMPHeader(parsing: raw) }),
+            header.operation == .readResponse || header.operation == .writeResponse
+        else { return nil }
+        do {
+            return SMPResponse(header: header, body: try CBORValue.decode(Array(packet[SMPHeader.size...])))
+        } catch {
+            throw SMPClientError.badResponse(command: name, reason: "payload is not CBOR (\(error))")
+        }
+    }
+
+    /// Throws the device's error, if the response is one.
+    func check(_ response: SMPResponse, _ name: String) throws {
+        if let err = response.body["err"] {
+            throw SMPClientError.group(command: name, group: err["group"]?.intValue ?? -1, rc: err["rc"]?.intValue ?? -1)
+        }
+        if let rc = response.body["rc"]?.intValue, rc != 0 {
+            throw SMPClientError.device(command: name, rc: rc)
+        }
+    }
+
+    // MARK: Commands
+
+    /// `os echo`.
+    public func echo(_ text: String) throws -> String {
+        let r = try request("os echo", operation: .write, group: SMPGroup.os, command: OSCommand.echo, body: .map([("d", .text(text))]))
+        try check(r, "os echo")
+        guard let echoed = r.body["r"]?.stringValue else { throw SMPClientError.badResponse(command: "os echo", reason: "no \"r\"") }
+        return echoed
+    }
+
+    /// MCUmgr params: the device's reassembly buffer. Raises the message size to `buf_size - 4`
+    /// (the frame's length prefix and CRC share the buffer). Nil when the device does not support it.
+    @discardableResult
+    public func readParameters() throws -> (bufferSize: Int, bufferCount: Int)? {
+        let r = try request("mcumgr params", operation: .read, group: SMPGroup.os, command: OSCommand.mcumgrParams)
+        guard let size = r.body["buf_size"]?.intValue, let count = r.body["buf_count"]?.intValue else { return nil }
+        maxMessageSize = max(64, min(size - 4, Int(UInt16.max)))
+        return (size, count)
+    }
+
+    /// Bootloader info: the name, and with `query: "mode"` the MCUboot mode.
+    public func bootloaderInfo(query: String? = nil) throws -> CBORValue {
+        let body: CBORValue = query.map { .map([("query", .text($0))]) } ?? .map([])
+        let r = try request("bootloader info", operation: .read, group: SMPGroup.os, command: OSCommand.bootloaderInfo, body: body)
+        try check(r, "bootloader info")
+        return r.body
+    }
+
+    /// Image state read.
+    public func imageStates() throws -> [ImageState] {
+        let r = try request("image state read", operation: .read, group: SMPGroup.image, command: ImageCommand.state)
+        try check(r, "image state read")
+        guard let images = r.body["images"]?.arrayValue else {
+            throw SMPClientError.badResponse(command: "image state read", reason: "no \"images\" array")
+        }
+        return images.map { entry in
+            ImageState(
+                image: entry["image"]?.intValue, slot: entry["slot"]?.intValue ?? -1,
+                version: entry["version"]?.stringValue ?? "?", hash: entry["hash"]?.bytesValue,
+                flags: ["bootable", "pending", "confirmed", "active", "permanent"].filter { entry[$0]?.boolValue == true })
+        }
+    }
+
+    /// Slot info.
+    public func slotInfo() throws -> CBORValue {
+        let r = try request("slot info", operation: .read, group: SMPGroup.image, command: ImageCommand.slotInfo)
+        try check(r, "slot info")
+        return r.body
+    }
+
+    /// Image erase of a flat slot index (`image * 2 + slot`).
+    public func erase(slot: Int) throws {
+        let r = try request("image erase", operation: .write, group: SMPGroup.image, command: ImageCommand.erase,
+                            body: .map([("slot", .unsigned(UInt64(slot)))]))
+        try check(r, "image erase")
+    }
+
+    /// `os reset`.
+    public func reset() throws {
+        let r = try request("os reset", operation: .write, group: SMPGroup.os, command: OSCommand.reset)
+        try check(r, "os reset")
+    }
+
+    /// Uploads `data` as image number `image` (see the server's upload policy), following the
+    /// device's offsets. `progress(offset, total)` is called after every acknowledged chunk.
+    /// Returns the number of requests sent.
+    @discardableResult
+    public func upload(_ data: [UInt8], image: Int = 0, sha: [UInt8]? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
+        var offset = 0
+        var requests = 0
+        var first = true
+        while true {
+            var entries: [(CBORValue, CBORValue)] = []
+            if offset == 0 {
+                entries.append(("image", .unsigned(UInt64(image))))
+                entries.append(("len", .unsigned(UInt64(data.count))))
+            }
+            entries.append(("off", .unsigned(UInt64(offset))))
+            if offset == 0, let sha { entries.append(("sha", .bytes(sha))) }
+            let overhead = SMPHeader.size + CBORValue.map(entries + [("data", .bytes([]))]).encoded().count + 4
+            var count = min(data.count - offset, maxMessageSize - overhead)
+            if count < data.count - offset { count -= count % 4 }  // keep chunks write-aligned
+            guard count > 0 || data.isEmpty else {
+                throw SMPClientError.badResponse(command: "image upload", reason: "message size \(maxMessageSize) leaves no room for data")
+            }
+            entries.append(("data", .bytes(Array(data[offset..<offset + count]))))
+            var response: SMPResponse?
+            var attempt = 0
+            while response == nil {
+                do {
+                    requests += 1
+                    response = try request("image upload", operation: .write, group: SMPGroup.image, command: ImageCommand.upload,
+                                           body: .map(entries), timeout: first ? max(timeout, firstChunkTimeout) : timeout)
+                } catch let error as SMPClientError {
+                    guard case .timeout = error, attempt < retries else { throw error }
+                    attempt += 1
+                }
+            }
+            first = false
+            try check(response!, "image upload")
+            guard let next = response!.body["off"]?.intValue, next >= 0, next <= data.count else {
+                throw SMPClientError.badResponse(command: "image upload", reason: "no valid \"off\" in \(response!.body)")
+            }
+            offset = next
+            progress(offset, data.count)
+            if offset == data.count { return requests }
+        }
+    }
+}

@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit"]),
         .testTarget(
             name: "LifeboatHostTests",
-            dependencies: ["LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage"]
+            dependencies: ["LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto"],
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -55,6 +55,13 @@ struct Sim: ParsableCommand {
         console.diagnosticsOnConsole = !quietConsole
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
+        // A parent may have started us with these blocked (a libdispatch worker's signal mask is
+        // inherited through posix_spawn); Ctrl-C and kill must still stop the simulator.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         console.run(shouldStop: { stopRequested != 0 })
         for device in board.devices.values { try? device.sync() }
         printStatus("stopped")

@@ -1,0 +1,99 @@
+import BootCrypto
+import Foundation
+import Testing
+
+/// The clients firmware engineers already use, unchanged, against `lifeboat sim` over a pty.
+@Suite(.enabled(if: interopReady, interopSkipReason), .serialized)
+struct SmpmgrInteropTests {
+    let smpmgr = pythonTool("smpmgr")!
+    let imgtool = pythonTool("imgtool")!
+
+    /// Signs `body` with imgtool as nRF Connect SDK does for the nRF52840 DK's primary slot.
+    func signedImage(_ body: [UInt8], version: String, in dir: TemporaryDirectory, extra: [String] = []) throws -> [UInt8] {
+        try Data(body).write(to: URL(fileURLWithPath: dir.path("app.bin")))
+        let result = try run(imgtool, ["sign", "--header-size", "0x200", "--slot-size", "0x76000", "--align", "4",
+                                       "--version", version, "--pad-header"] + extra + [dir.path("app.bin"), dir.path("signed.bin")])
+        #expect(result.status == 0, "imgtool sign failed: \(result.output)")
+        return Array(try Data(contentsOf: URL(fileURLWithPath: dir.path("signed.bin"))))
+    }
+
+    @Test func echoRoundTrips() throws {
+        let sim = try RunningSimulator()
+        defer { sim.stop() }
+        let result = try run(smpmgr, ["--port", sim.port, "os", "echo", "hello lifeboat"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("r='hello lifeboat'"))
+    }
+
+    @Test func stateReadOfAnErasedBoardListsNoImage() throws {
+        let sim = try RunningSimulator()
+        defer { sim.stop() }
+        let result = try run(smpmgr, ["--port", sim.port, "image", "state-read"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("No images on device"))
+    }
+
+    /// `smpmgr upgrade` of an imgtool-signed image: upload, reset; the primary slot in the state
+    /// file then holds the image byte for byte, and state read reports its version and hash.
+    @Test(arguments: [[], ["--key", "ed25519"]])
+    func upgradeWritesThePrimarySlotByteForByte(keyArguments: [String]) throws {
+        let dir = try TemporaryDirectory()
+        var extra: [String] = []
+        if keyArguments.count == 2 {
+            let key = dir.path("key.pem")
+            #expect(try run(imgtool, ["keygen", "-k", key, "-t", keyArguments[1]]).status == 0)
+            extra = ["--key", key]
+        }
+        let image = try signedImage(applicationBytes(count: 40_000, seed: 7), version: "1.4.2+9", in: dir, extra: extra)
+        let sim = try RunningSimulator()
+        defer { sim.stop() }
+
+        let upgrade = try run(smpmgr, ["--port", sim.port, "upgrade", dir.path("signed.bin")], timeout: 120)
+        #expect(upgrade.status == 0, "\(upgrade.output)")
+        #expect(upgrade.output.contains("Upgrade complete"))
+
+        let flash = try sim.flash()
+        #expect(flash.count == 0x100000)
+        #expect(Array(flash[0xC000..<(0xC000 + image.count)]) == image)
+        // Nothing outside the primary slot was touched.
+        #expect(flash[0..<0xC000].allSatisfy { $0 == 0xFF })
+        #expect(flash[0x82000...].allSatisfy { $0 == 0xFF })
+
+        let states = try run(smpmgr, ["--port", sim.port, "image", "state-read"])
+        #expect(states.status == 0, "\(states.output)")
+        #expect(states.output.contains("version='1.4.2.9'"))
+        let headerAndBody = Array(image[0..<(0x200 + 40_000)])
+        let digest = headerAndBody.withUnsafeBytes { SHA256.hash($0) }
+        let hex = digest.withUnsafeBytes { $0.map { String(format: "%02X", $0) }.joined() }
+        #expect(states.output.contains(hex), "state read should report the image's SHA-256 TLV \(hex)")
+    }
+
+    /// smpclient with automatic fragmentation reads MCUmgr params and then sends ≥ 1 KiB messages.
+    @Test func smpclientNegotiatesLargeMessages() throws {
+        let dir = try TemporaryDirectory()
+        let image = try signedImage(applicationBytes(count: 30_000, seed: 3), version: "2.0.0", in: dir)
+        let sim = try RunningSimulator()
+        defer { sim.stop() }
+        let script = packageRoot.appendingPathComponent("Tests/LifeboatHostTests/Fixtures/smpclient_auto_upload.py").path
+        let python = pythonTool("python3")!
+        let result = try run(python, [script, sim.port, dir.path("signed.bin")], timeout: 120)
+        #expect(result.status == 0, "\(result.output)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Int]
+        #expect(json?["max_unencoded_size"] == 2044, "buf_size 2048 minus the frame's length and CRC")
+        #expect((json?["largest_request"] ?? 0) >= 1024)
+        #expect(json?["final_offset"] == image.count)
+        let flash = try sim.flash()
+        #expect(Array(flash[0xC000..<(0xC000 + image.count)]) == image)
+    }
+
+    /// A line-length mismatch (smpmgr's classic silent hang): the simulator explains each drop on
+    /// the console and stderr instead of staying silent.
+    @Test func overlongLinesAreExplained() throws {
+        let sim = try RunningSimulator()
+        let result = try run(smpmgr, ["--port", sim.port, "--timeout", "0.5", "--line-length", "256", "os", "echo",
+                                      String(repeating: "x", count: 300)])
+        let log = sim.stop()
+        #expect(result.status != 0, "a device that cannot read the frame cannot answer it")
+        #expect(log.contains("dropped frame: line too long"), "\(log)")
+    }
+}

@@ -63,6 +63,9 @@ public struct UploadSession: Sendable {
         guard length <= area.size else { throw .lengthExceedsSlot }
         if let sha = chunk.sha, sha.count > 32 { throw .hashTooLong }
         guard area.writeSize <= Self.maxWriteSize else { throw .unsupportedWriteSize }
+        // Checked here, before the session is replaced, so a refused first chunk leaves an upload
+        // in progress intact like every other refusal.
+        guard chunk.data.count <= length else { throw .dataPastEnd }
 
         if let sha = chunk.sha, sha.count > 0, target == address, imageSize == length,
             expectedOffset > 0, !isComplete, matchesSHA(sha)

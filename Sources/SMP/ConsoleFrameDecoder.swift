@@ -17,7 +17,8 @@
 /// Differences from MCUboot, all in what happens to a frame that can never be delivered anyway:
 /// an over-long frame line is reported at once (MCUboot truncates it and fails later), and a
 /// stream that overshoots its prefix or cannot fit is dropped at once (MCUboot waits for the next
-/// start line). Both directions use it: the host client reads device replies with it too, which is
+/// start line). The continuation lines of a dropped frame are discarded with it: one frame, one
+/// drop. Both directions use it: the host client reads device replies with it too, which is
 /// why the request-only header check lives in ``SMPHeader/parseRequest(_:)``, not here.
 public struct ConsoleFrameDecoder {
     /// Longest line, including its `\n` (MCUboot `CONFIG_BOOT_MAX_LINE_INPUT_LEN`, smpclient's
@@ -37,6 +38,9 @@ public struct ConsoleFrameDecoder {
     var decodedCount = 0
     /// A start line has been seen and the packet is neither delivered nor dropped yet.
     var inPacket = false
+    /// The packet of the last start line was dropped: its remaining continuation lines are
+    /// discarded silently (one frame, one drop) until the next start line.
+    var discardingPacket = false
     /// Size of the delivered message, 0 when none is available.
     var packetCount = 0
 
@@ -48,6 +52,7 @@ public struct ConsoleFrameDecoder {
         discardingLine = false
         decodedCount = 0
         inPacket = false
+        discardingPacket = false
         packetCount = 0
     }
 
@@ -65,12 +70,13 @@ public struct ConsoleFrameDecoder {
         }
         guard lineCount < ConsoleFrameDecoder.maxLineLength - 1 else {
             // The `\n` would be byte 129: the line does not fit MCUboot's buffer.
-            let wasFrameLine = marker(count: lineCount) != nil
+            let kind = marker(count: lineCount)
             lineCount = 0
             discardingLine = true
-            guard wasFrameLine else { return nil }
-            inPacket = false
-            return .dropped(.lineTooLong)
+            guard let kind else { return nil }
+            // A too-long continuation of a frame already dropped is part of that drop.
+            if kind == .continuation && !inPacket && discardingPacket { return nil }
+            return drop(.lineTooLong)
         }
         storage[lineCount] = byte
         lineCount += 1
@@ -121,9 +127,13 @@ public struct ConsoleFrameDecoder {
         switch kind {
         case .start:
             inPacket = true
+            discardingPacket = false
             decodedCount = 0
         case .continuation:
-            guard inPacket else { return .dropped(.continuationWithoutStart) }
+            guard inPacket else {
+                // The rest of a frame that was already dropped is not another drop.
+                return discardingPacket ? nil : .dropped(.continuationWithoutStart)
+            }
         }
 
         let outStart = ConsoleFrameDecoder.decodedBase + decodedCount
@@ -142,11 +152,9 @@ public struct ConsoleFrameDecoder {
         case .success(let n):
             decodedCount += n
         case .failure(.outputTooSmall):
-            inPacket = false
-            return .dropped(.overflow)
+            return drop(.overflow)
         case .failure:
-            inPacket = false
-            return .dropped(.badBase64)
+            return drop(.badBase64)
         }
         return checkComplete()
     }
@@ -157,18 +165,24 @@ public struct ConsoleFrameDecoder {
         let expected = Int(storage[base]) << 8 | Int(storage[base + 1])
         let received = decodedCount - 2
         guard expected + 2 <= ConsoleFrameDecoder.capacity else {
-            inPacket = false  // can never fit: no need to wait for the overflow
-            return .dropped(.overflow)
+            return drop(.overflow)  // can never fit: no need to wait for the overflow
         }
         guard received >= expected else { return nil }
-        inPacket = false
-        guard received == expected else { return .dropped(.lengthMismatch) }
-        guard expected > 2 else { return .dropped(.tooShort) }
+        guard received == expected else { return drop(.lengthMismatch) }
+        guard expected > 2 else { return drop(.tooShort) }
         let residue = storage.span.withUnsafeBytes { raw in
             CRC16XMODEM.checksum(UnsafeRawBufferPointer(rebasing: raw[(base + 2)..<(base + 2 + expected)]))
         }
-        guard residue == 0 else { return .dropped(.badCRC) }
+        guard residue == 0 else { return drop(.badCRC) }
+        inPacket = false
         packetCount = expected - 2
         return .packet(count: packetCount)
+    }
+
+    /// Ends the current packet as dropped; its remaining continuation lines are discarded.
+    mutating func drop(_ reason: FrameDropReason) -> ConsoleEvent {
+        inPacket = false
+        discardingPacket = true
+        return .dropped(reason)
     }
 }

@@ -24,15 +24,11 @@ extension RecoveryServer {
         }
         if let target = upload.target {
             switch outcome {
-            case .accepted(let next, let complete):
-                if complete {
-                    x.event = .uploadCompleted(target, size: upload.imageSize)
-                } else if chunk.offset == 0 {
-                    x.event = .uploadStarted(target, size: upload.imageSize)
-                } else {
-                    x.event = .uploadProgress(target, offset: next, size: upload.imageSize)
-                }
-            case .offsetMismatch: break
+            case .started: x.event = .uploadStarted(target, size: upload.imageSize)
+            case .written(let next): x.event = .uploadProgress(target, offset: next, size: upload.imageSize)
+            case .completed(let size): x.event = .uploadCompleted(target, size: size)
+            case .resumed(let at): x.event = .uploadResumed(target, offset: at, size: upload.imageSize)
+            case .mismatch: break
             }
         }
         x.writer.beginMap()

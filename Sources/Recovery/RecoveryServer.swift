@@ -105,6 +105,8 @@ public enum RecoveryAction: Equatable, Sendable {
 /// Observable effects of a request, for progress output and logs.
 public enum RecoveryEvent: Equatable, Sendable {
     case uploadStarted(SlotAddress, size: Int)
+    /// An interrupted upload was picked up again (same `sha` and `len`) at `offset`.
+    case uploadResumed(SlotAddress, offset: Int, size: Int)
     case uploadProgress(SlotAddress, offset: Int, size: Int)
     case uploadCompleted(SlotAddress, size: Int)
     case uploadRefused(UploadError)

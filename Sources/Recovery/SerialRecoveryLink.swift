@@ -37,7 +37,9 @@ public struct SerialRecoveryLink<Slots: SlotMap> {
                 // to `self` do not overlap.
                 var server = self.server
                 let lineLength = self.lineLength
-                let reply = withUnsafeTemporaryAllocation(byteCount: ConsoleFrameDecoder.capacity, alignment: 4) { response in
+                // Responses are held to what a peer with the same buffer can take back: the frame's
+                // length prefix and CRC (4 bytes) share the buffer with the message.
+                let reply = withUnsafeTemporaryAllocation(byteCount: ConsoleFrameDecoder.capacity - 4, alignment: 4) { response in
                     decoder.withPacket { packet in
                         let reply = server.handle(request: packet, response: response)
                         if reply.length > 0 {

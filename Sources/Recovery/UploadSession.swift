@@ -39,16 +39,21 @@ public struct UploadSession: Sendable {
     public mutating func receive<Slots: SlotMap>(
         _ chunk: UploadChunk, policy: UploadPolicy, slots: Slots
     ) throws(UploadError) -> UploadOutcome {
+        var started = false
         if chunk.offset == 0 {
             if let resumed = try start(chunk, policy: policy, slots: slots) { return resumed }
+            started = true
         }
         guard let target, chunk.offset == expectedOffset,
             let area = slots.area(image: target.image, slot: target.slot)
         else {
-            return .offsetMismatch(expected: target == nil ? 0 : expectedOffset)
+            return .mismatch(expected: target == nil ? 0 : expectedOffset)
         }
         guard chunk.data.count <= imageSize - expectedOffset else { throw .dataPastEnd }
-        return try write(chunk.data, to: area)
+        let wrote = try write(chunk.data, to: area)
+        if wrote && isComplete { return .completed(size: imageSize) }
+        if started { return .started(nextOffset: expectedOffset) }
+        return wrote ? .written(nextOffset: expectedOffset) : .mismatch(expected: expectedOffset)
     }
 
     /// Starts (or resumes) an upload. Returns an outcome when the chunk is fully answered by a resume.
@@ -70,7 +75,7 @@ public struct UploadSession: Sendable {
         if let sha = chunk.sha, sha.count > 0, target == address, imageSize == length,
             expectedOffset > 0, !isComplete, matchesSHA(sha)
         {
-            return .offsetMismatch(expected: expectedOffset)
+            return .resumed(at: expectedOffset)
         }
         self = UploadSession()
         target = address
@@ -91,14 +96,15 @@ public struct UploadSession: Sendable {
     /// Largest write size the final-chunk padding supports.
     static let maxWriteSize = 64
 
-    private mutating func write(_ data: UnsafeRawBufferPointer, to area: some NORFlash) throws(UploadError) -> UploadOutcome {
+    /// Programs what of `data` can be programmed now; false when nothing could be.
+    private mutating func write(_ data: UnsafeRawBufferPointer, to area: some NORFlash) throws(UploadError) -> Bool {
         let isLast = expectedOffset + data.count == imageSize
         let remainder = data.count % area.writeSize
         let aligned = data.count - remainder
         let written = isLast ? data.count : aligned
-        guard written > 0 else {
-            return .accepted(nextOffset: expectedOffset, complete: isComplete)
-        }
+        // Nothing to program (an empty chunk, or one shorter than the write size that is not the
+        // last): the client must resend from the same offset.
+        guard written > 0 else { return false }
         // Progressive erase: every sector up to the one holding the last byte this chunk programs
         // (the padded final unit included).
         let end = expectedOffset + (isLast ? area.alignUpToWrite(data.count) : aligned)
@@ -133,7 +139,7 @@ public struct UploadSession: Sendable {
                 throw .eraseFailed(error)
             }
         }
-        return .accepted(nextOffset: expectedOffset, complete: isLast)
+        return true
     }
 
     /// Erases the slot's last sector (MCUboot's image trailer) when this upload did not erase it
@@ -148,16 +154,27 @@ public struct UploadSession: Sendable {
 
 /// What a chunk that was not refused led to.
 public enum UploadOutcome: Equatable, Sendable {
-    /// Written; the session now expects `nextOffset`. `complete` is true after the last byte.
-    case accepted(nextOffset: Int, complete: Bool)
-    /// Nothing was written: the client must continue from `expected` (the reply's `off`).
-    case offsetMismatch(expected: Int)
+    /// `off == 0` began a new upload; the session now expects `nextOffset` (0 if the chunk was too
+    /// short to program anything yet).
+    case started(nextOffset: Int)
+    /// A later chunk was written; the session now expects `nextOffset`.
+    case written(nextOffset: Int)
+    /// The last byte was written.
+    case completed(size: Int)
+    /// `off == 0` with the `sha` and `len` of the upload in progress: nothing was written, the
+    /// client continues from `at`.
+    case resumed(at: Int)
+    /// Nothing was written (an unexpected offset, or too little data to program): the client
+    /// continues from `expected`.
+    case mismatch(expected: Int)
 
     /// The `off` to put in the reply.
     public var replyOffset: Int {
         switch self {
-        case .accepted(let next, _): next
-        case .offsetMismatch(let expected): expected
+        case .started(let next), .written(let next): next
+        case .completed(let size): size
+        case .resumed(let at): at
+        case .mismatch(let expected): expected
         }
     }
 }

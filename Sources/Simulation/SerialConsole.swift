@@ -95,6 +95,8 @@ public final class SerialConsole {
             switch event {
             case .uploadStarted(let slot, let size):
                 log("upload started: image \(slot.image) slot \(slot.slot), \(size) bytes")
+            case .uploadResumed(let slot, let offset, let size):
+                log("upload resumed: image \(slot.image) slot \(slot.slot) at \(offset) of \(size) bytes")
             case .uploadProgress:
                 break
             case .uploadCompleted(let slot, let size):

@@ -215,17 +215,25 @@ func echoMessage(_ text: String, sequence: UInt8 = 1) -> [UInt8] {
         #expect(l.events == [.dropped(.overflow, total: 1)])
     }
 
-    /// The largest echo: a 2044-byte request; its 2045-byte reply is sent in full.
+    /// Replies are held to 2044 bytes, so a peer with the same 2048-byte buffer can read them:
+    /// the largest echo whose reply fits is answered in full; one byte more is ENOMEM (rc 2),
+    /// itself a reply that fits.
     @Test func largestEcho() throws {
         let l = try LinkRig()
+        let fitting = String(repeating: "e", count: 2029)
+        l.feed(frame(echoMessage(fitting)))
+        var messages = l.takeMessages()
+        try #require(messages.count == 1)
+        #expect(messages[0].count == 2044)
+        #expect(Response(bytes: messages[0], reply: RecoveryReply(length: 0)).body == .map([("r", .text(fitting))]))
+
         let text = String(repeating: "e", count: 2030)
         let request = echoMessage(text)
         #expect(request.count == 2044)
         l.feed(frame(request))
-        let messages = l.takeMessages()
+        messages = l.takeMessages()
         try #require(messages.count == 1)
-        #expect(messages[0].count == 2045)
-        #expect(Response(bytes: messages[0], reply: RecoveryReply(length: 0)).body == .map([("r", .text(text))]))
+        #expect(Response(bytes: messages[0], reply: RecoveryReply(length: 0)).body == .map([("rc", 2)]))
         l.feed(frame(echoMessage(text + "e")))
         #expect(l.output.isEmpty)
         #expect(l.events.last == .dropped(.overflow, total: 1))

@@ -31,7 +31,7 @@ import Testing
         let r = rig.upload(off: 0, data: Array(Self.image[0..<1000]), len: Self.image.count, sha: Self.sha, version: version)
         expectHeader(r, op: .write, version: version, group: 1, command: 1)
         #expect(r.body == (version == 0 ? .map([("rc", 0), ("off", 6000)]) : .map([("off", 6000)])))
-        #expect(r.reply.event == nil)
+        #expect(r.reply.event == .uploadResumed(SlotAddress(image: 0, slot: 0), offset: 6000, size: Self.image.count))
         #expect(rig.mutations.isEmpty)
         #expect(rig.flash.snapshot() == during)
         // Resume again (a client retrying), then finish from 6000.

@@ -149,6 +149,21 @@ func expectProgressiveErase(
         }
     }
 
+    /// After the last byte, a repeated empty chunk at the end offset writes nothing and does not
+    /// report the upload as completed a second time.
+    @Test func emptyChunkAfterCompletionIsNotASecondCompletion() throws {
+        let rig = try Rig(geometry: Geometry(writeSize: 4, erasedValue: 0xFF))
+        let first = rig.upload(off: 0, data: [1, 2, 3, 4, 5, 6, 7, 8], len: 8)
+        #expect(first.reply.event == .uploadCompleted(SlotAddress(image: 0, slot: 0), size: 8))
+        let after = rig.flash.snapshot()
+        let mutations = rig.mutations.count
+        let again = rig.upload(off: 8, data: [])
+        #expect(again.body == .map([("rc", 0), ("off", 8)]))
+        #expect(again.reply.event == nil)
+        #expect(rig.flash.snapshot() == after)
+        #expect(rig.mutations.count == mutations)
+    }
+
     /// An image shorter than the write size is one final chunk, padded to a whole unit.
     @Test(arguments: Geometry.all)
     func tinyImageIsPadded(geometry: Geometry) throws {

@@ -214,6 +214,7 @@ public final class SMPClient {
         var offset = 0
         var requests = 0
         var first = true
+        var stalled = 0
         while true {
             var entries: [(CBORValue, CBORValue)] = []
             if offset == 0 {
@@ -245,6 +246,12 @@ public final class SMPClient {
             try check(response!, "image upload")
             guard let next = response!.body["off"]?.intValue, next >= 0, next <= data.count else {
                 throw SMPClientError.badResponse(command: "image upload", reason: "no valid \"off\" in \(response!.body)")
+            }
+            // A device that keeps answering the same offset (e.g. chunks shorter than its write
+            // size) would otherwise be asked forever.
+            stalled = next == offset ? stalled + 1 : 0
+            guard stalled < 3 else {
+                throw SMPClientError.badResponse(command: "image upload", reason: "the device keeps asking for offset \(next)")
             }
             offset = next
             progress(offset, data.count)

@@ -44,6 +44,9 @@ public final class LoopbackTransport: SMPTransport {
 
     public func read(timeout: Double) throws -> [UInt8] {
         let bytes = port.take()
+        // Everything the board will say was said during `write`: an empty queue stays empty, so
+        // wait (briefly) as a real port would instead of letting the caller spin.
+        if bytes.isEmpty && timeout > 0 { usleep(UInt32(min(timeout, 0.01) * 1_000_000)) }
         bytesFromDevice += bytes.count
         return bytes
     }

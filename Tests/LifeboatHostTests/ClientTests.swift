@@ -1,0 +1,202 @@
+import Foundation
+import LifeboatHost
+import MCUbootImage
+import Recovery
+import Simulation
+import Testing
+
+/// A loopback link that can lose responses: what a flaky cable or a client crash looks like.
+final class LossyTransport: SMPTransport {
+    let inner: LoopbackTransport
+    /// Indices (1-based) of writes whose responses are lost.
+    var lose: Set<Int> = []
+    /// From this write on, every response is lost (the link is gone).
+    var cutAfter: Int?
+    private(set) var writes = 0
+
+    init(_ inner: LoopbackTransport) { self.inner = inner }
+
+    func write(_ bytes: [UInt8]) throws {
+        writes += 1
+        try inner.write(bytes)
+        if lose.contains(writes) || cutAfter.map({ writes > $0 }) == true { _ = try inner.read(timeout: 0) }
+    }
+
+    func read(timeout: Double) throws -> [UInt8] { try inner.read(timeout: timeout) }
+}
+
+@Suite struct ClientTests {
+    static func board(policy: UploadPolicy = .primaryOnly) throws -> SimulatedBoard {
+        let loader = DescriptorLoader(root: packageRoot)
+        return try SimulatedBoard(
+            board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"),
+            configuration: RecoveryConfiguration(policy: policy))
+    }
+
+    static let image = ImageBuilder(version: ImageVersion(major: 3, minor: 1, revision: 4, build: 15))
+        .build(body: applicationBytes(count: 30_000, seed: 11))
+    static let sha = Array(repeating: UInt8(0xA5), count: 32)
+
+    static func primary(_ board: SimulatedBoard) -> [UInt8] {
+        board.devices["internal"]!.bytes(in: 0xC000..<(0xC000 + image.count))
+    }
+
+    @Test func echoParamsAndBootloaderInfo() throws {
+        let client = SMPClient(transport: LoopbackTransport(board: try Self.board()))
+        #expect(try client.echo("ahoy") == "ahoy")
+        #expect(client.maxMessageSize == 169)
+        let params = try #require(try client.readParameters())
+        #expect(params.bufferSize == 2048 && params.bufferCount == 1)
+        #expect(client.maxMessageSize == 2044)
+        #expect(try client.bootloaderInfo()["bootloader"] == "MCUboot")
+        #expect(try client.bootloaderInfo(query: "mode")["mode"] == 0)
+    }
+
+    @Test func uploadThenStateReadShowsVersionAndHash() throws {
+        let board = try Self.board()
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        #expect(try client.imageStates().isEmpty)
+        try client.readParameters()
+        var offsets: [Int] = []
+        let requests = try client.upload(Self.image) { offset, _ in offsets.append(offset) }
+        #expect(requests == 16, "30 552 bytes in 2044-byte messages")
+        #expect(offsets.last == Self.image.count && offsets == offsets.sorted())
+        #expect(Self.primary(board) == Self.image)
+        let states = try client.imageStates()
+        #expect(states.count == 1)
+        #expect(states.first?.slot == 0 && states.first?.version == "3.1.4.15")
+        #expect(states.first?.hash == Array(Self.image.suffix(32)))
+    }
+
+    @Test func withoutParamsTheClientKeepsToSmallMessages() throws {
+        let board = try Self.board()
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        let requests = try client.upload(Self.image)
+        #expect(requests > 200, "169-byte messages carry about 130 bytes of data")
+        #expect(Self.primary(board) == Self.image)
+    }
+
+    /// A lost response is retried; the device answers the repeated chunk with the offset it expects.
+    @Test func lostResponsesAreRetried() throws {
+        let board = try Self.board()
+        let lossy = LossyTransport(LoopbackTransport(board: board))
+        lossy.lose = [3, 7, 8]
+        let client = SMPClient(transport: lossy, timeout: 0.05)
+        try client.readParameters()
+        try client.upload(Self.image)
+        #expect(Self.primary(board) == Self.image)
+    }
+
+    /// The link dies halfway; a new client session with the same `sha` continues from the offset
+    /// the device reports instead of starting over.
+    @Test func interruptedUploadResumesFromTheDevicesOffset() throws {
+        let board = try Self.board()
+        let lossy = LossyTransport(LoopbackTransport(board: board))
+        lossy.cutAfter = 6
+        let first = SMPClient(transport: lossy, timeout: 0.05)
+        first.retries = 0
+        try first.readParameters()
+        #expect(throws: SMPClientError.self) { try first.upload(Self.image, sha: Self.sha) }
+        let reached = board.link.server.upload.expectedOffset
+        #expect(reached > 0 && reached < Self.image.count)
+
+        let second = SMPClient(transport: LoopbackTransport(board: board))
+        try second.readParameters()
+        var offsets: [Int] = []
+        let requests = try second.upload(Self.image, sha: Self.sha) { offset, _ in offsets.append(offset) }
+        #expect(offsets.first == reached, "the first answer is the resume offset")
+        #expect(requests < 16)
+        #expect(Self.primary(board) == Self.image)
+    }
+
+    /// After a reset the upload state is gone: the device reports offset 0 and the client starts over.
+    @Test func afterAResetTheUploadStartsOver() throws {
+        let board = try Self.board()
+        let lossy = LossyTransport(LoopbackTransport(board: board))
+        lossy.cutAfter = 6
+        let first = SMPClient(transport: lossy, timeout: 0.05)
+        first.retries = 0
+        try first.readParameters()
+        #expect(throws: SMPClientError.self) { try first.upload(Self.image, sha: Self.sha) }
+
+        let second = SMPClient(transport: LoopbackTransport(board: board))
+        try second.reset()
+        #expect(board.resetCount == 1)
+        #expect(board.link.server.upload.target == nil)
+        try second.readParameters()
+        let requests = try second.upload(Self.image, sha: Self.sha)
+        #expect(requests == 16, "every chunk is sent again")
+        #expect(Self.primary(board) == Self.image)
+    }
+
+    @Test func deviceErrorsAreNamed() throws {
+        let client = SMPClient(transport: LoopbackTransport(board: try Self.board()))
+        #expect {
+            try client.upload(Self.image, image: 5)
+        } throws: { error in
+            (error as? SMPClientError) == .group(command: "image upload", group: 1, rc: 14)
+                && "\(error)".contains("IMG_MGMT_ERR_INVALID_SLOT")
+        }
+        client.version = 0
+        #expect {
+            try client.upload(Self.image, image: 5)
+        } throws: { error in
+            (error as? SMPClientError) == .device(command: "image upload", rc: 3) && "\(error)".contains("MGMT_ERR_EINVAL")
+        }
+    }
+
+    @Test func silenceIsATimeoutThatSaysWhatToCheck() throws {
+        let board = try Self.board()
+        let lossy = LossyTransport(LoopbackTransport(board: board))
+        lossy.cutAfter = 0
+        let client = SMPClient(transport: lossy, timeout: 0.05)
+        #expect {
+            try client.echo("x")
+        } throws: { error in
+            "\(error)".contains("no answer within 0.05 s") && "\(error)".contains("recovery mode")
+        }
+    }
+
+    @Test func slotMappingUploadsToTheSecondary() throws {
+        let board = try Self.board(policy: .slotMapping)
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        try client.readParameters()
+        try client.upload(Self.image, image: 2)
+        #expect(board.devices["internal"]!.bytes(in: 0x82000..<(0x82000 + Self.image.count)) == Self.image)
+        #expect(board.devices["internal"]!.bytes(in: 0xC000..<0x82000).allSatisfy { $0 == 0xFF })
+        let states = try client.imageStates()
+        #expect(states.map(\.slot) == [1])
+        let info = try client.slotInfo()
+        let slots = info["images"]?.arrayValue?.first?["slots"]?.arrayValue
+        #expect(slots?.map { $0["upload_image_id"]?.intValue } == [1, 2])
+    }
+
+    @Test func cborValuesRoundTrip() throws {
+        let value: CBORValue = .map([
+            ("a", 1), ("b", .negative(-70000)), ("c", .bytes([1, 2, 3])), ("d", .array([true, .null, "x"])),
+            ("e", .map([("nested", .unsigned(UInt64.max))])),
+        ])
+        #expect(try CBORValue.decode(value.encoded()) == value)
+        #expect(throws: (any Error).self) { try CBORValue.decode(value.encoded() + [0x00]) }
+    }
+}
+
+@Suite struct DemoTests {
+    @Test(arguments: [UploadPolicy.primaryOnly, .slotMapping])
+    func demoRecoversTheBoard(policy: UploadPolicy) throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        var demo = RecoveryDemo(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"))
+        demo.policy = policy
+        var lines: [String] = []
+        let result = try demo.run { lines.append($0) }
+        #expect(result.primaryMatches)
+        #expect(result.statesBefore.isEmpty)
+        #expect(result.statesAfter.map(\.version) == ["1.2.3"])
+        #expect(result.bufferSize == 2048)
+        #expect(result.resets == 1)
+        #expect(result.uploadRequests == 33)
+        #expect(result.flashSeconds > 1 && result.linkSeconds > 1)
+        #expect(lines.last == "recovery complete")
+        #expect(lines.contains { $0.hasPrefix("3 image upload") && $0.contains("66088 bytes in 33 requests") })
+    }
+}

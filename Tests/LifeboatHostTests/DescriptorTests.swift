@@ -1,0 +1,89 @@
+import Foundation
+import LifeboatHost
+import Simulation
+import Testing
+
+@Suite struct DescriptorTests {
+    let loader = DescriptorLoader(root: packageRoot)
+
+    @Test func nrf52840dkBoard() throws {
+        let board = try loader.loadBoard("nrf52840dk")
+        #expect(board.name == "nrf52840dk")
+        #expect(board.soc == "nRF52840")
+        let flash = try #require(board.device(forRegion: "flash_primary"))
+        #expect(flash.name == "internal")
+        #expect(flash.size == 0x100000)
+        #expect(flash.eraseSize == 0x1000)
+        #expect(flash.writeSize == 4)
+        #expect(flash.erasedValue == 0xFF)
+        #expect(flash.pageEraseMicroseconds == 85_000)
+        #expect(flash.wordWriteMicroseconds == 41)
+        #expect(board.console.baud == 115_200)
+        #expect(board.recoveryButton == ButtonDescription(pin: "P0.11", activeLow: true))
+    }
+
+    @Test func nrf52840dkLayoutUsesPartitionManagerNames() throws {
+        let layout = try loader.loadLayout("nrf52840dk")
+        #expect(layout.partition(named: "mcuboot").map { [$0.address, $0.size] } == [0x0, 0xC000])
+        #expect(layout.partition(named: "mcuboot_primary").map { [$0.address, $0.size] } == [0xC000, 0x76000])
+        #expect(layout.partition(named: "mcuboot_secondary").map { [$0.address, $0.size] } == [0x82000, 0x76000])
+        #expect(layout.partition(named: "settings_storage").map { [$0.address, $0.size] } == [0xF8000, 0x8000])
+        #expect(layout.partition(named: "mcuboot_primary")?.span == ["mcuboot_pad", "app"])
+        #expect(layout.imageCount == 1)
+        #expect(layout.slot(image: 0, slot: 1)?.name == "mcuboot_secondary")
+    }
+
+    @Test func everyBoardAndLayoutLoads() throws {
+        #expect(loader.boardNames().contains("nrf52840dk"))
+        for name in loader.boardNames() { _ = try loader.loadBoard(name) }
+        for name in loader.layoutNames() { #expect(try loader.loadLayout(name).imageCount >= 1) }
+    }
+
+    @Test func unknownBoardNamesTheKnownOnes() {
+        #expect {
+            try loader.loadBoard("nrf9999dk")
+        } throws: { error in
+            "\(error)".contains("no board named 'nrf9999dk'") && "\(error)".contains("nrf52840dk")
+        }
+    }
+
+    @Test(arguments: [
+        ("not: [valid", "not valid YAML"),
+        ("mcuboot:\n  size: 0xc000\n", "mcuboot.address: expected an integer"),
+        ("mcuboot:\n  address: 0x0\n  size: 0xzz\n", "'0xzz' is not an integer"),
+        ("mcuboot:\n  address: 0x0\n  end_address: 0x8000\n  size: 0xc000\n", "end_address 0x8000 is not address + size (0xc000)"),
+        ("mcuboot:\n  address: 0x0\n  size: 0\n", "size > 0"),
+        ("- a\n- b\n", "layout: expected a mapping"),
+    ])
+    func brokenLayoutsAreRefusedWithTheField(yaml: String, message: String) {
+        #expect {
+            try DescriptorLoader.parseLayout(yaml: yaml, name: "broken", path: "broken.yml")
+        } throws: { error in
+            "\(error)".hasPrefix("broken.yml: ") && "\(error)".contains(message)
+        }
+    }
+
+    @Test func layoutAcceptsEndAddressWithoutSize() throws {
+        let layout = try DescriptorLoader.parseLayout(
+            yaml: "mcuboot_primary:\n  address: 0x10000\n  end_address: 0x20000\n  region: external_flash\n", name: "x", path: "x.yml")
+        #expect(layout.partitions == [Partition(name: "mcuboot_primary", address: 0x10000, size: 0x10000, region: "external_flash")])
+    }
+
+    @Test func boardGeometryMustBePowersOfTwo() {
+        let yaml = """
+            name: odd
+            flash:
+              internal:
+                region: flash_primary
+                size: 0x100000
+                erase-size: 3000
+                write-size: 4
+                erased-value: 0xff
+            """
+        #expect {
+            try DescriptorLoader.parseBoard(yaml: yaml, path: "odd.yml")
+        } throws: { error in
+            "\(error)".contains("flash.internal.erase-size must be a power of two, not 3000")
+        }
+    }
+}

@@ -46,7 +46,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "FlashKitTests", dependencies: ["FlashKit", "Simulation"]),
-        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"], exclude: ["Fixtures"]),
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "Simulation"]),

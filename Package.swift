@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Portable core.
@@ -34,7 +35,12 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery"]),
         .target(
             name: "LifeboatHost",
-            dependencies: ["SMP", "MCUbootImage", "Simulation", "FlashKit", "Recovery", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "Recovery",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "lifeboat",

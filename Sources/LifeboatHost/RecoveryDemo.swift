@@ -48,7 +48,9 @@ public struct RecoveryDemo {
             state = state &* 1_664_525 &+ 1_013_904_223  // deterministic "application" bytes
             body[i] = UInt8(truncatingIfNeeded: state >> 24)
         }
-        let image = ImageBuilder(version: version).build(body: body)
+        var options = SigningOptions(version: version, slotSize: primary.size)
+        options.padHeader = true
+        let image = try ImageSigner(options: options).sign(body)
 
         print("Lifeboat demo: serial recovery on a simulated \(board.summary)")
         print("layout \(layout.name): \(primary.name) at 0x\(hex(primary.address)), \(primary.size / 1024) KiB on \(deviceDescription.name) flash; policy \(policy == .primaryOnly ? "primary-only" : "slot-mapping")")

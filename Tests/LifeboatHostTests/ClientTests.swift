@@ -33,8 +33,11 @@ final class LossyTransport: SMPTransport {
             configuration: RecoveryConfiguration(policy: policy))
     }
 
-    static let image = ImageBuilder(version: ImageVersion(major: 3, minor: 1, revision: 4, build: 15))
-        .build(body: applicationBytes(count: 30_000, seed: 11))
+    static let image: [UInt8] = {
+        var options = SigningOptions(version: ImageVersion(major: 3, minor: 1, revision: 4, build: 15), slotSize: 0x76000)
+        options.padHeader = true
+        return try! ImageSigner(options: options).sign(applicationBytes(count: 30_000, seed: 11))
+    }()
     static let sha = Array(repeating: UInt8(0xA5), count: 32)
 
     static func primary(_ board: SimulatedBoard) -> [UInt8] {

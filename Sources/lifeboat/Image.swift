@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import LifeboatHost
+import MCUbootImage
+
+struct Image: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign and inspect MCUboot images (imgtool-compatible).",
+        subcommands: [Sign.self]
+    )
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an MCUboot image from an application binary, as `imgtool sign` does.",
+            discussion: """
+                Without --key the image carries only its SHA-256 TLV (for a bootloader built without \
+                a signature type). Unsigned and Ed25519 images are byte-identical to imgtool's for the \
+                same inputs; ECDSA and RSA-PSS signatures are randomised, so only the layout matches.
+                """)
+
+        @Option(name: [.short, .long], help: "Private key PEM (ecdsa-p256, ed25519, rsa-2048, rsa-3072).")
+        var key: String?
+
+        @Option(help: "Image version: major[.minor[.revision]][+build].")
+        var version: String
+
+        @Option(name: [.customShort("H"), .long], help: "Header size in bytes (e.g. 0x200).")
+        var headerSize: HexInt
+
+        @Option(name: [.customShort("S"), .long], help: "Slot size in bytes (e.g. 0x76000).")
+        var slotSize: HexInt
+
+        @Option(help: "Flash write alignment: 1, 2, 4, 8, 16 or 32.")
+        var align: Int = 1
+
+        @Flag(help: "Add the header padding in front of the input instead of requiring it to be zeros.")
+        var padHeader = false
+
+        @Flag(help: "Pad the image to the slot size and add the trailer magic (marks it for a swap).")
+        var pad = false
+
+        @Flag(help: "Pad, and mark the image confirmed (image_ok) so it stays after the swap.")
+        var confirm = false
+
+        @Option(help: "Security counter for rollback protection (a number, or 'auto' for the version).")
+        var securityCounter: String?
+
+        @Option(help: "Sectors the trailer's swap status covers.")
+        var maxSectors = 128
+
+        @Option(help: "Maximum flash alignment (trailer fields), default max(8, align).")
+        var maxAlign: Int?
+
+        @Flag(help: "Trailer for an overwrite-only bootloader (no swap status).")
+        var overwriteOnly = false
+
+        @Option(help: "Value of erased flash: 0xff or 0.")
+        var erasedVal: HexInt = HexInt(0xFF)
+
+        @Option(help: "Public key in the image: hash (KEYHASH TLV) or full (PUBKEY TLV).")
+        var publicKeyFormat: String = "hash"
+
+        @Argument(help: "Application binary.")
+        var input: String
+
+        @Argument(help: "Output image.")
+        var output: String
+
+        func validate() throws {
+            guard [1, 2, 4, 8, 16, 32].contains(align) else { throw ValidationError("--align must be 1, 2, 4, 8, 16 or 32") }
+            guard ["hash", "full"].contains(publicKeyFormat) else { throw ValidationError("--public-key-format must be hash or full") }
+            guard erasedVal.value == 0xFF || erasedVal.value == 0 else { throw ValidationError("--erased-val must be 0xff or 0") }
+        }
+
+        func run() throws {
+            guard let parsedVersion = ImageVersion(parsing: version) else {
+                throw ValidationError("version '\(version)' is not major[.minor[.revision]][+build] within 255.255.65535+4294967295")
+            }
+            var options = SigningOptions(version: parsedVersion, slotSize: slotSize.value)
+            options.headerSize = headerSize.value
+            options.padHeader = padHeader
+            options.align = align
+            options.pad = pad
+            options.confirm = confirm
+            options.maxSectors = maxSectors
+            options.maxAlign = maxAlign
+            options.overwriteOnly = overwriteOnly
+            options.erasedValue = UInt8(erasedVal.value)
+            options.fullPublicKey = publicKeyFormat == "full"
+            if let securityCounter {
+                if securityCounter == "auto" {
+                    options.securityCounter = UInt32(parsedVersion.major) << 24 | UInt32(parsedVersion.minor) << 16 | UInt32(parsedVersion.revision)
+                } else if let value = HexInt(argument: securityCounter), let counter = UInt32(exactly: value.value) {
+                    options.securityCounter = counter
+                } else {
+                    throw ValidationError("--security-counter must be a 32-bit number or 'auto'")
+                }
+            }
+            let signingKey = try key.map { try SigningKey.load(path: $0) }
+            guard let data = FileManager.default.contents(atPath: input) else {
+                throw ValidationError("cannot read \(input)")
+            }
+            do {
+                let image = try ImageSigner(options: options, key: signingKey).sign(Array(data))
+                try Data(image).write(to: URL(fileURLWithPath: output))
+                let what = signingKey.map { "signed with \($0.type.rawValue)" } ?? "hash only (no key)"
+                print("wrote \(output): \(image.count) bytes, version \(parsedVersion.text), \(what)")
+            } catch let error as SigningError {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+}
+
+/// An integer option in decimal or 0x-hexadecimal, as imgtool accepts them.
+struct HexInt: ExpressibleByArgument {
+    var value: Int
+    init(_ value: Int) { self.value = value }
+    init?(argument: String) {
+        let t = argument.lowercased()
+        guard let v = t.hasPrefix("0x") ? Int(t.dropFirst(2), radix: 16) : Int(t), v >= 0 else { return nil }
+        value = v
+    }
+    var defaultValueDescription: String { "0x" + String(value, radix: 16) }
+}

@@ -27,7 +27,6 @@ enum Montgomery {
     /// algorithms") with the multiply and the reduction of each outer step fused into one inner
     /// loop. `t` is caller-lent scratch of `count` limbs; `r` may alias `a` or `b` (the result is
     /// built in `t` and copied out at the end).
-    @inline(__always)
     static func multiply(
         _ r: UnsafeMutablePointer<UInt64>,
         _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>,

@@ -142,19 +142,26 @@ private func loadWycheproof(_ name: String) throws -> WycheproofPSSFile {
 /// `key.sign(message, PSS(mgf=MGF1(SHA256()), salt_length=32), SHA256())`, the public key exported
 /// as PKCS#1 DER (what `imgtool getpub` embeds). The verifier is given SHA256(message), as MCUboot
 /// gives it the image hash.
+///
+/// The last four keys are edge cases for Montgomery reduction, built in Python from chosen primes
+/// (`RSAPrivateNumbers`, e = 65537) and signed the same way: moduli just below 2^k (top limbs all
+/// ones, so R − n is tiny) and just above 2^(k−1) (the smallest k-bit moduli).
 private struct SignedVector: Sendable, CustomTestStringConvertible {
+    let name: String
     let bits: Int
+    let message: [UInt8]
     let publicKey: [UInt8]
     let signature: [UInt8]
-    var testDescription: String { "RSA-\(bits)" }
+    var testDescription: String { name }
 }
 
 private let imgtoolMessage = Array("Lifeboat RSA-PSS vector: imgtool-style PSS(MGF1(SHA256), salt_length=32)".utf8)
+private let edgeMessage = Array("Lifeboat RSA-PSS edge-case modulus".utf8)
 private let imgtoolDigestHex = "6d7fc0923d0a72f9e9197bfe9d112ea79ce72dca75b280e0180c1127501b8cdb"
 
 private let signedVectors: [SignedVector] = [
     SignedVector(
-        bits: 2048,
+        name: "RSA-2048", bits: 2048, message: imgtoolMessage,
         publicKey: rsaBytes(
             hex:
             "3082010a0282010100ae419952d4083fb8892ae1bbae81c9a4eaf44b81e3adc14a13314a7cd14b0457126a85d5425888" +
@@ -172,7 +179,7 @@ private let signedVectors: [SignedVector] = [
             "80d3ac0bfad222d3f4412c95cbfe513141546e435c222e8e0293b73efb534478efc6146982f4733fbf98b2564825870c" +
             "c8d7006668a6b23783bf76a95c1070c8")),
     SignedVector(
-        bits: 3072,
+        name: "RSA-3072", bits: 3072, message: imgtoolMessage,
         publicKey: rsaBytes(
             hex:
             "3082018a0282018100cd950635111b103a1a64aaacaa72f0379a3353a560b12edcdaed7c5009709e96686274d72010ef" +
@@ -194,6 +201,88 @@ private let signedVectors: [SignedVector] = [
             "558b8c045b9c8c6e9d88cb4e6c52d31bd61054d2690a47e6e1595ac9739c4a86b3fc88f88b757864d3b25bb9ac26ee25" +
             "b6c23aaab82bafde54f6e37c4a3209a671aeaf68dfa54fa3e69921c07f1b41f35eb1d18fa361cb9a186661e8723690ab" +
             "1b6f4c68abe241e0cb26a794de6f71f2d3828994cc61958f0ab8e89cd303e9e072e8db3d603e6805cc8c195986b4a4c3")),
+    SignedVector(
+        name: "RSA-2048, n = 0xffff…1b, just below 2^2048", bits: 2048, message: edgeMessage,
+        publicKey: rsaBytes(
+            hex:
+            "3082010a0282010100ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" +
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" +
+            "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffeff59c00000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "00000000000000000000000000000000001001a5008bfe621b0203010001"),
+        signature: rsaBytes(
+            hex:
+            "0cca1613184ce15e9fe2ffa0ebedec49ff79d0022f23c591942b250579f0bfbeeca8ff16265295641bb73daf62a4a89f" +
+            "9d54d2b56f423f0495d6a703150bd0894bb863db2ac7f285bd59f162fefe068c25f6aa37684d9e5496e343662d9b3051" +
+            "277e85fff1192fb2704c289cb74e9f340dacbacc4a130576388f2120ac7c9fb6ac07cf67b0ef875d0585c6367b113557" +
+            "a2c41d1cfa7ee900bedc3f07786a5c6ac29543cb5dbe08242d4d9bf6aebe80bf5f592aa05cd6747b89419e4f3b45b75e" +
+            "f69dd983e5a5d1d58895de8d0e8b06e817ed57a45991381d1c8d5ecf91ded0c97d7986b11827ef74ed14ecc781fc2f11" +
+            "433eef3eda6a4c625983a2e804ea07ea")),
+    SignedVector(
+        name: "RSA-2048, n = 0x8000…35, just above 2^2047", bits: 2048, message: edgeMessage,
+        publicKey: rsaBytes(
+            hex:
+            "3082010a0282010100800000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "0000000000000000000000000000000000000000000000000000000000000000000b504f333f9de69aff1fef98425d84" +
+            "d5173e589dcc78852895f14465f88c6f085d9246a91a122b3d9530c8898e1bbade4d307382d2208bc0077fd4f02c55cc" +
+            "bda1abf0e45a4ec225e0137d8f1d01333c6d48d80632184a53ac60e70a6c83aa05a44ddf9dcbfca99dcf728cf737206a" +
+            "b40cec4d752f72190afa06a486b477c7ee422ff69582b627350203010001"),
+        signature: rsaBytes(
+            hex:
+            "090fa52705a30a097bc2b97ef338622076c10ee8469ad49d0eabab099830aacffc4cad7ffd5955a6a8d5bdc76d4fdaae" +
+            "41ca147b1c7108499f18380b317a94f8b66a6c637ebf2621e8d8eb1339fcf4fad706b20322acb54fb7470a6ca6753f08" +
+            "eda235518fc227025efbb49a9331c8f1cdba235c988ba9dc8657d57e50a42cb16b26979452ed693a329fa943c3cd8bc9" +
+            "31f368e00b2a2d12a1515ab19c3b6f90ebf733cf26833b883a49caa59f5866a2df15bfc80146c5aacb1652b917e33be4" +
+            "881c2ba2dc54fdfd607c24b9e31c4f44db2fd974689ff217e539aca6cb83c5fe6a9f8245f0632efca5232898f0e35c1f" +
+            "2bc8b19dafbd3ad06f843a6cef497fcb")),
+    SignedVector(
+        name: "RSA-3072, n = 0xffff…9b, just below 2^3072", bits: 3072, message: edgeMessage,
+        publicKey: rsaBytes(
+            hex:
+            "3082018a0282018100ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" +
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" +
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" +
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" +
+            "fffffffeffffeff08c000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "001006f700880b1e9b0203010001"),
+        signature: rsaBytes(
+            hex:
+            "675173b9b3ad1ac86ef8c74651fbe532937e09359e76da7ee579f07e99a3eb54ab2935ffcccba8bbda75f1e704955e8e" +
+            "7c4f90b3863214419d7006f3454109540f6274b29f820d0e8ceffe3ee7b7dfcbf5a6a22fd4df8c225e1696c32ebb125b" +
+            "e25e1007a23fb3da3a51d293000a7c7765ae7d58da49e99f606222cc22ebc9d809d07c9bacc06b2dfab36b0025a58205" +
+            "2003f189960a98ce20027ec3779e233fd722ced3cd90cf1a16ec51d4e20d9b0eb8cb9f42aa20367d8209aa69ad7de65a" +
+            "2ec4274fc26e037860ff265ffd2a6da6e3bfb5b796ee091a2dd4d260e6ee90ffbbd857f354c60eeb5485c2de5e714544" +
+            "90e483ff898d479db7ff74f4d688ae002c3ef53a4ac6121dc39082b603af53b00f171c4c59f5df6cdfa48a5ec993d055" +
+            "8dcf3efb7786ca2404951464b9b675347c464edaf385409d57c75d01b26a597c04e8175006aa3f68b2d4a93dbec9d3d5" +
+            "8ef2c9a37a22ee507a938a941fbfd83ac8d7118820bc057102c2217f2adc4bd9eb717a6e254824df21d3cacd2d36a1e9")),
+    SignedVector(
+        name: "RSA-3072, n = 0x8000…c5, just above 2^3071", bits: 3072, message: edgeMessage,
+        publicKey: rsaBytes(
+            hex:
+            "3082018a0282018100800000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
+            "000b504f333f9dec1589e5e0698823695fb1cf907b322eedc71f84a3d4f7f198fc8d028e5e4644d48dd1cfc044ed3761" +
+            "0da115c94e26dcd2a59dd28a7bb904744954ae0f29ee34d0b657f39bf1b77ceccf4330a24fd99bd2871e91e41550ea0b" +
+            "41a9725b1b045ba8416f9526d527e48ba5c8812a218a9f1d3363d8b4832899697921c9290510bde3f77f2c0307109a61" +
+            "92fe9af3fd28de6f5d239374c8f27b30d3f83ceb32e90546a7fc5584683a8e010c2121896d5d6f9bc48fda92baaf18b0" +
+            "8c92efae20857d2ac50203010001"),
+        signature: rsaBytes(
+            hex:
+            "371b8142c3a7ed0f7b014ded7a9e059ee90f0f17b35f17eea42ba51c58aa7fe8405c0c358975130a38a854cec1e845ac" +
+            "c98a0d432815de18b1cab744abde31aa1669302a868d5b69924a78989ffc45b8606f7a98eda0886acb5835f2117946f4" +
+            "8bd174ff0f42820208482651153c6f77b7b75d104b8b5e38f5059548eb38a6664535e2be2259d244ded16fc00d840e2e" +
+            "3f33165ece0615fa457b298111b9b6a6c29235658dcab2817719df03a725ed4a0e093f1abc21bc7f4bc1cf62fc2272d1" +
+            "33b835a363011a5f44c0ff60de9e7ae0c7a1132d5a09df4f254bea92453531530f64c04e67955ab1b46547b66c853135" +
+            "efa54211da617a2f072800b8769003ddb5d4da74a1730854fb6cd7b3facef4e90fe33235d34808084ce088c7e9a907fa" +
+            "f69943a809981604678ee3401f60c0321945cae5414842b6ab28a7ae722b17b92b47c0f506ef90213b5a80b9804825f4" +
+            "df4b006247049219fc06f742714011c69208c7c726b39d3d89db08a1fbd3e260a2b74e8417bc62b2e418ecbf908a49ad")),
 ]
 
 @Suite struct RSAPSSTests {
@@ -241,8 +330,10 @@ private let signedVectors: [SignedVector] = [
     @Test(arguments: signedVectors)
     fileprivate func imgtoolStyleSignature(_ vector: SignedVector) throws {
         let key = try pkcs1Key(vector.publicKey)
-        let digest = rsaDigest(imgtoolMessage)
-        #expect(digest == rsaBytes(hex: imgtoolDigestHex))
+        let digest = rsaDigest(vector.message)
+        if vector.message == imgtoolMessage {
+            #expect(digest == rsaBytes(hex: imgtoolDigestHex))
+        }
         #expect(key.modulusBits == vector.bits)
         #expect(key.publicExponent == 65537)
         #expect(vector.signature.count == key.modulusByteCount)
@@ -260,15 +351,17 @@ private let signedVectors: [SignedVector] = [
     @Test(arguments: signedVectors)
     fileprivate func flippedBitsAreRejected(_ vector: SignedVector) throws {
         let key = try pkcs1Key(vector.publicKey)
-        let digest = rsaDigest(imgtoolMessage)
+        let digest = rsaDigest(vector.message)
         // Every bit of the digest.
         for bit in 0..<(8 * digest.count) {
             var d = digest
             d[bit / 8] ^= 1 << UInt8(bit % 8)
             #expect(!pssVerify(digest: d, signature: vector.signature, key: key), "digest bit \(bit)")
         }
-        // Every bit of the signature (a flip may push it ≥ n, which must also be false).
-        for bit in 0..<(8 * vector.signature.count) {
+        // Every bit of the first and last 8 bytes of the signature and every 5th bit in between
+        // (a flip may push it ≥ n, which must also be false).
+        let bitCount = 8 * vector.signature.count
+        for bit in 0..<bitCount where bit < 64 || bit >= bitCount - 64 || bit % 5 == 0 {
             var s = vector.signature
             s[bit / 8] ^= 1 << UInt8(bit % 8)
             #expect(!pssVerify(digest: digest, signature: s, key: key), "signature bit \(bit)")
@@ -278,7 +371,7 @@ private let signedVectors: [SignedVector] = [
     @Test(arguments: signedVectors)
     fileprivate func hostileLengthsAndValues(_ vector: SignedVector) throws {
         let key = try pkcs1Key(vector.publicKey)
-        let digest = rsaDigest(imgtoolMessage)
+        let digest = rsaDigest(vector.message)
         let sig = vector.signature
         let k = key.modulusByteCount
         // Signature lengths: only exactly k bytes, even when the value would be the same.

@@ -66,12 +66,9 @@ struct P256FieldElement: Equatable, Sendable {
 
     // MARK: - Montgomery arithmetic specialised to p
 
-    /// x + y + carry (carry 0 or 1), and the carry out (0 or 1).
     @inline(__always)
     private static func addWithCarry(_ x: UInt64, _ y: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
-        let (s1, o1) = x.addingReportingOverflow(y)
-        let (s2, o2) = s1.addingReportingOverflow(carry)
-        return (s2, (o1 ? 1 : 0) &+ (o2 ? 1 : 0))
+        P256Limbs.addWithCarry(x, y, carry)
     }
 
     /// One Montgomery reduction step: t = (t + q·p) / 2^64 with q = t0, over the accumulator
@@ -160,10 +157,9 @@ struct P256FieldElement: Equatable, Sendable {
         u7 = r7 &+ h3 &+ c  // a² < 2^512: no carry out
         // Reduce the low half: (low + m·p) / 2^256 ≤ p.
         var t4: UInt64 = 0
-        reduceStep(&t0, &t1, &t2, &t3, &t4, 0)
-        reduceStep(&t0, &t1, &t2, &t3, &t4, 0)
-        reduceStep(&t0, &t1, &t2, &t3, &t4, 0)
-        reduceStep(&t0, &t1, &t2, &t3, &t4, 0)
+        for _ in 0..<4 {
+            reduceStep(&t0, &t1, &t2, &t3, &t4, 0)
+        }
         // Add the high half (< p, since a < p): the sum is below 2p.
         (t0, c) = addWithCarry(t0, u4, 0)
         (t1, c) = addWithCarry(t1, u5, c)
@@ -172,19 +168,15 @@ struct P256FieldElement: Equatable, Sendable {
         return finalSubtract(P256Limbs(t0, t1, t2, t3), t4 &+ c)
     }
 
-    @inline(__always)
     static func + (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
         P256FieldElement(montgomery: a.montgomery.adding(b.montgomery, modulo: prime))
     }
 
-    @inline(__always)
     static func - (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
         P256FieldElement(montgomery: a.montgomery.subtracting(b.montgomery, modulo: prime))
     }
 
-    @inline(__always)
     static prefix func - (a: P256FieldElement) -> P256FieldElement { zero - a }
 
-    @inline(__always)
     func doubled() -> P256FieldElement { self + self }
 }

@@ -47,13 +47,12 @@ enum P256GeneratorTable {
         0xd9e9fe814ea53299, 0x2d921ca298eb6028, 0xfaecedfd0c9803fc, 0xf38ae8914d7b4745,
     ]
 
-    /// (2·index + 1)·G.
-    @inline(__always)
-    static func point(_ index: Int, in table: UnsafeBufferPointer<UInt64>) -> P256AffinePoint {
+    /// (2·index + 1)·G, for 0 ≤ index < `count`.
+    static func point(_ index: Int) -> P256AffinePoint {
         let base = index &* 8
         return P256AffinePoint(
-            x: P256FieldElement(montgomery: P256Limbs(table[base], table[base + 1], table[base + 2], table[base + 3])),
+            x: P256FieldElement(montgomery: P256Limbs(words[base], words[base + 1], words[base + 2], words[base + 3])),
             y: P256FieldElement(
-                montgomery: P256Limbs(table[base + 4], table[base + 5], table[base + 6], table[base + 7])))
+                montgomery: P256Limbs(words[base + 4], words[base + 5], words[base + 6], words[base + 7])))
     }
 }

@@ -60,30 +60,44 @@ struct P256Limbs: Equatable, Sendable {
 
     // MARK: - Add and subtract
 
+    /// x + y + carry (carry 0 or 1), and the carry out (0 or 1).
+    @inline(__always)
+    static func addWithCarry(_ x: UInt64, _ y: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
+        let (s1, o1) = x.addingReportingOverflow(y)
+        let (s2, o2) = s1.addingReportingOverflow(carry)
+        return (s2, (o1 ? 1 : 0) | (o2 ? 1 : 0))
+    }
+
+    /// x − y − borrow (borrow 0 or 1), and the borrow out (0 or 1).
+    @inline(__always)
+    static func subtractWithBorrow(_ x: UInt64, _ y: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
+        let (d1, o1) = x.subtractingReportingOverflow(y)
+        let (d2, o2) = d1.subtractingReportingOverflow(borrow)
+        return (d2, (o1 ? 1 : 0) | (o2 ? 1 : 0))
+    }
+
     /// `self + other`, and the carry out of bit 256.
     @inline(__always)
     func addingReportingCarry(_ other: P256Limbs) -> (sum: P256Limbs, carry: Bool) {
-        let (s0, c0) = l0.addingReportingOverflow(other.l0)
-        let (t1, c1a) = l1.addingReportingOverflow(other.l1)
-        let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
-        let (t2, c2a) = l2.addingReportingOverflow(other.l2)
-        let (s2, c2b) = t2.addingReportingOverflow((c1a || c1b) ? 1 : 0)
-        let (t3, c3a) = l3.addingReportingOverflow(other.l3)
-        let (s3, c3b) = t3.addingReportingOverflow((c2a || c2b) ? 1 : 0)
-        return (P256Limbs(s0, s1, s2, s3), c3a || c3b)
+        var c: UInt64
+        let s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+        (s0, c) = Self.addWithCarry(l0, other.l0, 0)
+        (s1, c) = Self.addWithCarry(l1, other.l1, c)
+        (s2, c) = Self.addWithCarry(l2, other.l2, c)
+        (s3, c) = Self.addWithCarry(l3, other.l3, c)
+        return (P256Limbs(s0, s1, s2, s3), c != 0)
     }
 
     /// `self - other` modulo 2^256, and whether it borrowed (`self < other`).
     @inline(__always)
     func subtractingReportingBorrow(_ other: P256Limbs) -> (difference: P256Limbs, borrow: Bool) {
-        let (d0, b0) = l0.subtractingReportingOverflow(other.l0)
-        let (t1, b1a) = l1.subtractingReportingOverflow(other.l1)
-        let (d1, b1b) = t1.subtractingReportingOverflow(b0 ? 1 : 0)
-        let (t2, b2a) = l2.subtractingReportingOverflow(other.l2)
-        let (d2, b2b) = t2.subtractingReportingOverflow((b1a || b1b) ? 1 : 0)
-        let (t3, b3a) = l3.subtractingReportingOverflow(other.l3)
-        let (d3, b3b) = t3.subtractingReportingOverflow((b2a || b2b) ? 1 : 0)
-        return (P256Limbs(d0, d1, d2, d3), b3a || b3b)
+        var b: UInt64
+        let d0: UInt64, d1: UInt64, d2: UInt64, d3: UInt64
+        (d0, b) = Self.subtractWithBorrow(l0, other.l0, 0)
+        (d1, b) = Self.subtractWithBorrow(l1, other.l1, b)
+        (d2, b) = Self.subtractWithBorrow(l2, other.l2, b)
+        (d3, b) = Self.subtractWithBorrow(l3, other.l3, b)
+        return (P256Limbs(d0, d1, d2, d3), b != 0)
     }
 
     /// `(self + other) mod m` for `self, other < m`.
@@ -143,10 +157,10 @@ struct P256Limbs: Equatable, Sendable {
     @inline(__always)
     static func montgomeryMultiply(_ a: P256Limbs, _ b: P256Limbs, modulus m: P256Limbs, m0inv: UInt64) -> P256Limbs {
         var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0
-        montgomeryRound(&t0, &t1, &t2, &t3, &t4, a, b.l0, m, m0inv)
-        montgomeryRound(&t0, &t1, &t2, &t3, &t4, a, b.l1, m, m0inv)
-        montgomeryRound(&t0, &t1, &t2, &t3, &t4, a, b.l2, m, m0inv)
-        montgomeryRound(&t0, &t1, &t2, &t3, &t4, a, b.l3, m, m0inv)
+        for i in 0..<4 {
+            let bi = i == 0 ? b.l0 : i == 1 ? b.l1 : i == 2 ? b.l2 : b.l3
+            montgomeryRound(&t0, &t1, &t2, &t3, &t4, a, bi, m, m0inv)
+        }
         // t < 2m: one conditional subtraction.
         let t = P256Limbs(t0, t1, t2, t3)
         let (reduced, borrow) = t.subtractingReportingBorrow(m)

@@ -6,9 +6,10 @@
 enum P256Multiplication {
     /// The width-`width` NAF of `scalar` (< 2^256 − 2^width), least significant digit first: every
     /// nonzero digit is odd, |digit| < 2^(width−1), and any two nonzero digits are at least `width`
-    /// positions apart. Returns the digits and the index one past the highest nonzero digit.
-    static func nonAdjacentForm(_ scalar: P256Limbs, width: Int) -> (digits: InlineArray<257, Int8>, count: Int) {
-        var digits = InlineArray<257, Int8>(repeating: 0)
+    /// positions apart. Writes the digits into `digits` (which must be all zeros) and returns the
+    /// index one past the highest nonzero digit. (An `inout` buffer rather than a returned value:
+    /// a 257-byte result copied through the caller costs stack and code on Cortex-M.)
+    static func nonAdjacentForm(_ scalar: P256Limbs, width: Int, into digits: inout InlineArray<257, Int8>) -> Int {
         var k = scalar
         let modulus = 1 << width
         let half = modulus >> 1
@@ -30,13 +31,15 @@ enum P256Multiplication {
                 (k.l0 >> 1) | (k.l1 << 63), (k.l1 >> 1) | (k.l2 << 63), (k.l2 >> 1) | (k.l3 << 63), k.l3 >> 1)
             i += 1
         }
-        return (digits, count)
+        return count
     }
 
     /// u1·G + u2·Q for scalars below n (either may be zero) and a validated point Q.
     static func generatorTimes(_ u1: P256Limbs, plus u2: P256Limbs, times q: P256AffinePoint) -> P256JacobianPoint {
-        let naf1 = nonAdjacentForm(u1, width: 6)
-        let naf2 = nonAdjacentForm(u2, width: 5)
+        var naf1 = InlineArray<257, Int8>(repeating: 0)
+        var naf2 = InlineArray<257, Int8>(repeating: 0)
+        let count1 = nonAdjacentForm(u1, width: 6, into: &naf1)
+        let count2 = nonAdjacentForm(u2, width: 5, into: &naf2)
 
         // Q, 3Q, 5Q, …, 15Q.
         let q1 = P256JacobianPoint(q)
@@ -46,28 +49,26 @@ enum P256Multiplication {
             qTable[i] = qTable[i - 1].adding(q2)
         }
 
-        return P256GeneratorTable.words.withUnsafeBufferPointer { gTable in
-            var accumulator = P256JacobianPoint.infinity
-            var i = max(naf1.count, naf2.count) - 1
-            while i >= 0 {
-                if !accumulator.isInfinity {
-                    accumulator = accumulator.doubled()
-                }
-                let d1 = Int(naf1.digits[i])
-                if d1 > 0 {
-                    accumulator = accumulator.adding(P256GeneratorTable.point(d1 >> 1, in: gTable))
-                } else if d1 < 0 {
-                    accumulator = accumulator.adding(P256GeneratorTable.point((-d1) >> 1, in: gTable).negated())
-                }
-                let d2 = Int(naf2.digits[i])
-                if d2 > 0 {
-                    accumulator = accumulator.adding(qTable[d2 >> 1])
-                } else if d2 < 0 {
-                    accumulator = accumulator.adding(qTable[(-d2) >> 1].negated())
-                }
-                i -= 1
+        var accumulator = P256JacobianPoint.infinity
+        var i = max(count1, count2) - 1
+        while i >= 0 {
+            if !accumulator.isInfinity {
+                accumulator = accumulator.doubled()
             }
-            return accumulator
+            let d1 = Int(naf1[i])
+            if d1 > 0 {
+                accumulator = accumulator.adding(P256GeneratorTable.point(d1 >> 1))
+            } else if d1 < 0 {
+                accumulator = accumulator.adding(P256GeneratorTable.point((-d1) >> 1).negated())
+            }
+            let d2 = Int(naf2[i])
+            if d2 > 0 {
+                accumulator = accumulator.adding(qTable[d2 >> 1])
+            } else if d2 < 0 {
+                accumulator = accumulator.adding(qTable[(-d2) >> 1].negated())
+            }
+            i -= 1
         }
+        return accumulator
     }
 }

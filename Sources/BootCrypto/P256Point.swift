@@ -47,6 +47,7 @@ struct P256JacobianPoint: Sendable {
     var isInfinity: Bool { z.isZero }
 
     /// 2·self (dbl-2001-b, 3M + 5S). Maps infinity to infinity (Z3 = 0) without a branch.
+    @inline(never)  // large; one copy keeps the Embedded build small, and a call is noise next to its multiplies
     func doubled() -> P256JacobianPoint {
         let delta = z.squared()
         let gamma = y.squared()
@@ -63,6 +64,7 @@ struct P256JacobianPoint: Sendable {
     }
 
     /// self + other (add-2007-bl, 11M + 5S), complete.
+    @inline(never)  // large; one copy keeps the Embedded build small, and a call is noise next to its multiplies
     func adding(_ other: P256JacobianPoint) -> P256JacobianPoint {
         if isInfinity { return other }
         if other.isInfinity { return self }
@@ -88,6 +90,7 @@ struct P256JacobianPoint: Sendable {
     }
 
     /// self + other for an affine `other` (madd-2007-bl, 7M + 4S), complete.
+    @inline(never)  // large; one copy keeps the Embedded build small, and a call is noise next to its multiplies
     func adding(_ other: P256AffinePoint) -> P256JacobianPoint {
         if isInfinity { return P256JacobianPoint(other) }
         let z1z1 = z.squared()

@@ -34,14 +34,13 @@ import Testing
         let g = P256JacobianPoint(Self.generator)
         let twoG = g.doubled()
         var multiple = g
-        P256GeneratorTable.words.withUnsafeBufferPointer { table in
-            for i in 0..<P256GeneratorTable.count {
-                let entry = P256GeneratorTable.point(i, in: table)
-                #expect(entry.isOnCurve)
-                let expected = Self.affine(multiple)!
-                #expect(entry.x.canonical == expected.0 && entry.y.canonical == expected.1, "\(2 * i + 1)·G")
-                multiple = multiple.adding(twoG)
-            }
+        #expect(P256GeneratorTable.words.count == 8 * P256GeneratorTable.count)
+        for i in 0..<P256GeneratorTable.count {
+            let entry = P256GeneratorTable.point(i)
+            #expect(entry.isOnCurve)
+            let expected = Self.affine(multiple)!
+            #expect(entry.x.canonical == expected.0 && entry.y.canonical == expected.1, "\(2 * i + 1)·G")
+            multiple = multiple.adding(twoG)
         }
     }
 
@@ -66,14 +65,15 @@ import Testing
         ]
         for width in [5, 6] {
             for k in samples {
-                let naf = P256Multiplication.nonAdjacentForm(k, width: width)
+                var digits = InlineArray<257, Int8>(repeating: 0)
+                let count = P256Multiplication.nonAdjacentForm(k, width: width, into: &digits)
                 // Horner from the top: acc = 2·acc + digit, as a signed big integer in limbs.
                 var acc = P256Limbs.zero
-                var i = naf.count - 1
+                var i = count - 1
                 var lastNonZero = Int.max
                 while i >= 0 {
                     acc = acc.addingReportingCarry(acc).sum
-                    let d = Int(naf.digits[i])
+                    let d = Int(digits[i])
                     if d > 0 {
                         acc = acc.addingReportingCarry(P256Limbs(UInt64(d), 0, 0, 0)).sum
                     } else if d < 0 {

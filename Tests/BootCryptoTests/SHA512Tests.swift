@@ -3,11 +3,11 @@ import Testing
 
 /// Lower-case hex of a SHA-512 digest (test helper).
 func hex(_ digest: SHA512.Digest) -> String {
-    digest.withUnsafeBytes { raw in hexString(raw) }
+    digest.withUnsafeBytes { raw in sha512HexString(raw) }
 }
 
 /// Lower-case hex of raw bytes (test helper).
-func hexString(_ raw: UnsafeRawBufferPointer) -> String {
+func sha512HexString(_ raw: UnsafeRawBufferPointer) -> String {
     raw.map { byte in
         let s = String(byte, radix: 16)
         return s.count == 1 ? "0" + s : s

@@ -3,15 +3,15 @@ extension Curve25519 {
     /// windows, as in ref10's `ge_double_scalarmult_vartime`): one shared chain of ~253
     /// doublings, plus an addition wherever either scalar has a nonzero window digit.
     ///
-    /// Everything lives on the stack: the table of P's odd multiples (8 points, 1.25 KiB), two
-    /// digit arrays (512 bytes) and the running point.
+    /// The odd multiples of B come from a constant table (``basepointOddMultiples``, in flash on
+    /// target); the rest lives on the stack: the table of P's odd multiples (8 points, 1.25 KiB),
+    /// two digit arrays (512 bytes) and the running point.
     static func doubleScalarMultiplyBasepoint(
         _ a: Scalar, _ p: ExtendedPoint, _ b: Scalar
     ) -> ProjectivePoint {
         let aDigits = a.slidingWindow(maxDigit: 15)
         let bDigits = b.slidingWindow(maxDigit: 15)
         let pTable = oddMultiples(of: p)
-        let bTable = oddMultiples(of: .basepoint)
 
         var i = 255
         while i >= 0 && aDigits[i] == 0 && bDigits[i] == 0 { i -= 1 }
@@ -27,9 +27,9 @@ extension Curve25519 {
             }
             let db = Int(bDigits[i])
             if db > 0 {
-                t = t.extended + bTable[db >> 1]
+                t = t.extended + basepointOddMultiple(db >> 1)
             } else if db < 0 {
-                t = t.extended - bTable[(-db) >> 1]
+                t = t.extended - basepointOddMultiple((-db) >> 1)
             }
             r = t.projective
             i -= 1

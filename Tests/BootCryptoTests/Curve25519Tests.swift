@@ -103,4 +103,17 @@ import Testing
         expected[31] |= 0x80  // −B: same y, x negated (B's x is even, so −B's is odd)
         #expect(minusB.encoded.span.withUnsafeBytes { Array($0) } == expected)
     }
+
+    /// The constant table of [1]B, [3]B, …, [15]B matches multiples computed from B.
+    @Test func basepointTableMatchesComputedMultiples() {
+        let computed = Curve25519.oddMultiples(of: .basepoint)
+        for i in 0..<8 {
+            let c = computed[i]
+            let t = Curve25519.basepointOddMultiple(i)
+            let zInverse = c.Z.inverted()
+            #expect((c.yPlusX * zInverse).equals(t.yPlusX))
+            #expect((c.yMinusX * zInverse).equals(t.yMinusX))
+            #expect((c.T2d * zInverse).equals(t.xy2d))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import BootCrypto
+import MCUbootImage
 import Crypto
 import Foundation
 import _CryptoExtras
@@ -305,5 +306,18 @@ extension PublicKey {
         }
         lines.append("])")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension PublicKey {
+    /// The key as the portable validator takes it.
+    public var trustedKey: TrustedKey {
+        let kind: TrustedKey.Kind = switch type {
+        case .ecdsaP256: .ecdsaP256
+        case .ed25519: .ed25519
+        case .rsa2048: .rsa2048
+        case .rsa3072: .rsa3072
+        }
+        return TrustedKey(kind: kind, bytes: mcubootBytes)
     }
 }

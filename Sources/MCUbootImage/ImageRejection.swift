@@ -38,6 +38,25 @@ public enum ImageRejection: Error, Equatable, Sendable {
     case duplicateHash
     /// The SHA-256 of `[0, hdr + img + prot)` differs from the hash TLV.
     case hashMismatch
+    /// A KEYHASH TLV longer than 32 bytes.
+    case keyHashWrongSize
+    /// A signature TLV whose length cannot be a signature of its type (RSA: the modulus size;
+    /// Ed25519: 64; ECDSA: a DER element of at most 72 bytes plus zero padding, at most 128).
+    case signatureWrongSize
+    /// The policy requires a signature and no signature TLV follows a KEYHASH/PUBKEY of a trusted key.
+    case signatureMissing
+    /// The last signature made by a trusted key does not verify.
+    case signatureInvalid
+    /// The policy requires a security counter and the image has none.
+    case securityCounterMissing
+    /// A SEC_CNT TLV outside the protected area (it would not be covered by the hash or signature).
+    case securityCounterUnprotected
+    /// A SEC_CNT TLV that is not 4 bytes, or more than one.
+    case securityCounterMalformed
+    /// The image's security counter is lower than the policy's minimum (rollback).
+    case securityCounterTooLow
+    /// The image's version is lower than the policy's minimum (downgrade).
+    case downgrade
     /// The flash refused a read.
     case flash(FlashError)
 
@@ -58,6 +77,15 @@ public enum ImageRejection: Error, Equatable, Sendable {
         case .hashWrongSize: "SHA-256 TLV is not 32 bytes"
         case .duplicateHash: "more than one SHA-256 TLV"
         case .hashMismatch: "image hash mismatch"
+        case .keyHashWrongSize: "KEYHASH TLV longer than 32 bytes"
+        case .signatureWrongSize: "signature TLV has the wrong size"
+        case .signatureMissing: "no signature by a trusted key"
+        case .signatureInvalid: "signature does not verify"
+        case .securityCounterMissing: "no security counter"
+        case .securityCounterUnprotected: "security counter outside the protected TLVs"
+        case .securityCounterMalformed: "malformed security counter TLV"
+        case .securityCounterTooLow: "security counter lower than allowed (rollback)"
+        case .downgrade: "version lower than allowed (downgrade)"
         case .flash: "flash read failed"
         }
     }

@@ -9,17 +9,18 @@ extension RecoveryServer {
     /// `"image"` (only with more than one image), `"slot"`, `"version"` ("maj.min.rev", plus
     /// ".build" when non-zero) and `"hash"` (the image's SHA-256 TLV).
     ///
-    /// Until signature validation lands, "checks out" means the header is sound and the SHA-256
-    /// TLV matches the image (MCUboot built without a signature type).
+    /// "Checks out" means ``ImageValidator`` accepts it under the configured ``ImagePolicy``: the
+    /// header is sound, the SHA-256 TLV matches, and, when keys are configured, a trusted key's
+    /// signature verifies (without keys: the hash only, as MCUboot built without a signature type).
     func imageStateRead(_ x: inout Exchange) {
-        let inspector = ImageInspector()
+        let validator = ImageValidator(policy: configuration.imagePolicy)
         x.writer.beginMap()
         x.writer.key("images")
         x.writer.beginArray()
         for image in 0..<slots.imageCount {
             for slot in 0..<2 {
                 guard let area = slots.area(image: image, slot: slot),
-                    let found = try? inspector.inspect(area)
+                    let found = try? validator.validate(area)
                 else { continue }
                 x.writer.beginMap()
                 if slots.imageCount > 1 {
@@ -36,7 +37,7 @@ extension RecoveryServer {
                     x.writer.text(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 }
                 x.writer.key("hash")
-                found.hash.withUnsafeBytes { x.writer.bytes($0) }
+                found.image.hash.withUnsafeBytes { x.writer.bytes($0) }
                 x.writer.end()
             }
         }

@@ -1,3 +1,4 @@
+import MCUbootImage
 import SMP
 
 /// How a recovery server behaves: configuration as values, not `#if` (DESIGN.md).
@@ -15,14 +16,19 @@ public struct RecoveryConfiguration: Sendable {
     /// 1 swap using scratch, 2 overwrite only, 3 swap using move, 4 direct-XIP, 5 direct-XIP with
     /// revert, 6 RAM load).
     public var bootloaderMode: Int
+    /// What makes an image valid (trusted keys, downgrade floors): image state read lists a slot
+    /// only when its image passes, as MCUboot's `bs_list` does.
+    public var imagePolicy: ImagePolicy
 
     public init(
         policy: UploadPolicy,
+        imagePolicy: ImagePolicy = ImagePolicy(),
         receiveBufferSize: Int = ConsoleFrameDecoder.capacity,
         echo: Bool = true,
         bootloaderMode: Int? = nil
     ) {
         self.policy = policy
+        self.imagePolicy = imagePolicy
         self.receiveBufferSize = receiveBufferSize
         self.echo = echo
         // Until the Bootloader module picks a strategy: primary-only recovery is the single-slot

@@ -6,7 +6,7 @@ import MCUbootImage
 struct Image: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign and inspect MCUboot images (imgtool-compatible).",
-        subcommands: [Sign.self]
+        subcommands: [Sign.self, Verify.self, Info.self]
     )
 
     struct Sign: ParsableCommand {
@@ -122,4 +122,70 @@ struct HexInt: ExpressibleByArgument {
         value = v
     }
     var defaultValueDescription: String { "0x" + String(value, radix: 16) }
+}
+
+extension Image {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check an image as the bootloader would: exit 0 when valid, 1 with the reason.",
+            discussion: """
+                Checks the header, the TLV areas, the SHA-256 over header + body + protected TLVs and, \
+                with --key, that a signature by one of the keys verifies. Without --key only the hash \
+                is checked (a bootloader built without a signature type).
+                """)
+
+        @Argument(help: "Image file.")
+        var file: String
+
+        @Option(name: [.short, .long], help: "Trusted key PEM (public or private); repeat for several.")
+        var key: [String] = []
+
+        @Option(name: [.customShort("S"), .long], help: "Slot size; default: the file rounded up to 4 KiB past its end.")
+        var slotSize: HexInt?
+
+        func run() throws {
+            let report = try loadReport(file: file, keys: key, slotSize: slotSize?.value)
+            if report.isValid {
+                let how = key.isEmpty ? "hash ok, signature not checked (no --key)" : "hash and signature ok"
+                print("\(file): valid (\(how)), version \(report.header.map { $0.version.imgtoolText } ?? "?")")
+            } else {
+                FileHandle.standardError.write(Data("\(file): invalid: \(report.rejection ?? "unknown")\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an image's header, TLVs, hash and signature check (imgtool dumpinfo + verify).")
+
+        @Argument(help: "Image file.")
+        var file: String
+
+        @Option(name: [.short, .long], help: "Trusted key PEM to check the signature with; repeat for several.")
+        var key: [String] = []
+
+        @Option(name: [.customShort("S"), .long], help: "Slot size; default: the file rounded up to 4 KiB past its end.")
+        var slotSize: HexInt?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let report = try loadReport(file: file, keys: key, slotSize: slotSize?.value)
+            print(json ? try report.json(path: file) : report.text(path: file))
+        }
+    }
+}
+
+func loadReport(file: String, keys: [String], slotSize: Int?) throws -> ImageReport {
+    guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+    let publicKeys = try keys.map { path in
+        do { return try PublicKey.load(path: path) } catch { throw ValidationError("\(error)") }
+    }
+    do {
+        return try ImageReport(bytes: Array(data), keys: publicKeys, slotSize: slotSize)
+    } catch let error as SigningError {
+        throw ValidationError(error.description)
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LifeboatHost
+import MCUbootImage
 import Recovery
 import Simulation
 
@@ -29,6 +30,9 @@ struct Sim: ParsableCommand {
     @Option(help: "Keep each flash device as a raw file DIR/<device>.bin (internal.bin, …) so flash survives restarts.")
     var state: String?
 
+    @Option(name: .customLong("key"), help: "Trust this public (or private) key PEM; repeat for several keys. Without --key, images need only a valid SHA-256 TLV.")
+    var keys: [String] = []
+
     @Flag(help: "Use stdin/stdout as the serial port instead of a pseudo-terminal (status goes to stderr).")
     var stdio = false
 
@@ -36,7 +40,12 @@ struct Sim: ParsableCommand {
     var quietConsole = false
 
     func run() throws {
-        let board = try loadSimulatedBoard(board: self.board, layout: layout, policy: policy, state: state)
+        let trusted = try keys.map { path in
+            do { return try PublicKey.load(path: path) } catch { throw ValidationError("\(error)") }
+        }
+        let board = try loadSimulatedBoard(
+            board: self.board, layout: layout, policy: policy, state: state,
+            imagePolicy: ImagePolicy(trustedKeys: trusted.map(\.trustedKey)))
         let port: SerialPort
         if stdio {
             port = StandardIOPort()
@@ -50,7 +59,13 @@ struct Sim: ParsableCommand {
             "\(board.board.summary): layout \(board.layout.name), policy \(policy.rawValue), " +
                 "\(board.slots.imageCount) image(s); " +
                 (state.map { "flash in \($0)" } ?? "flash in memory (use --state DIR to keep it)"))
-        printStatus("no signature keys: images need only a valid SHA-256 TLV (MCUboot built without a signature type)")
+        if trusted.isEmpty {
+            printStatus("no signature keys: images need only a valid SHA-256 TLV (MCUboot built without a signature type)")
+        } else {
+            for (path, key) in zip(keys, trusted) {
+                printStatus("trusted key: \(key.type.rawValue) \(path) (KEYHASH \(key.keyHash.prefix(4).map { String(format: "%02x", $0) }.joined())…); images must carry its signature")
+            }
+        }
         let console = SerialConsole(board: board, port: port, log: printStatus)
         console.diagnosticsOnConsole = !quietConsole
         signal(SIGINT) { _ in stopRequested = 1 }
@@ -78,7 +93,9 @@ enum PolicyOption: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Loads board + layout descriptors and builds the simulated board, with clear errors.
-func loadSimulatedBoard(board name: String, layout: String?, policy: PolicyOption, state: String?) throws -> SimulatedBoard {
+func loadSimulatedBoard(
+    board name: String, layout: String?, policy: PolicyOption, state: String?, imagePolicy: ImagePolicy = ImagePolicy()
+) throws -> SimulatedBoard {
     guard let loader = DescriptorLoader.locate() else {
         throw ValidationError("cannot find the Boards/ folder: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
     }
@@ -86,7 +103,8 @@ func loadSimulatedBoard(board name: String, layout: String?, policy: PolicyOptio
         let board = try loader.loadBoard(name)
         let layout = try loader.loadLayout(layout ?? name)
         return try SimulatedBoard(
-            board: board, layout: layout, configuration: RecoveryConfiguration(policy: policy.policy), stateDirectory: state)
+            board: board, layout: layout,
+            configuration: RecoveryConfiguration(policy: policy.policy, imagePolicy: imagePolicy), stateDirectory: state)
     } catch let error as DescriptorError {
         throw ValidationError(error.description)
     } catch let error as SimulationError {

@@ -1,0 +1,160 @@
+import BootCrypto
+import FlashKit
+
+/// An image that passed validation.
+public struct ValidatedImage: Equatable, Sendable {
+    public var image: SlotImage
+    /// Index in the policy's trusted keys of the key whose signature verified (nil: hash only).
+    public var keyIndex: Int?
+    /// The protected SEC_CNT value, when present.
+    public var securityCounter: UInt32?
+
+    public var version: ImageVersion { image.version }
+}
+
+/// Validates the image in a slot as MCUboot's `bootutil_img_validate` does, and a little stricter.
+///
+/// 1. Header, TLV areas and the SHA-256 over header + body + protected TLVs (``ImageInspector``).
+/// 2. TLVs in order, every length hostile: a KEYHASH (or PUBKEY) selects a trusted key (an unknown
+///    key is skipped, not fatal); the signature TLV that follows is verified with that key over
+///    the image digest, and the selection is cleared. The verdict is that of the last signature
+///    made by a trusted key (MCUboot `bootutil_find_key.c`, `image_validate.c`).
+/// 3. SEC_CNT must be protected and 4 bytes; the policy's version and counter floors apply.
+public struct ImageValidator: Sendable {
+    public var policy: ImagePolicy
+
+    public init(policy: ImagePolicy) { self.policy = policy }
+
+    public func validate<Flash: NORFlash>(_ slot: Flash) throws(ImageRejection) -> ValidatedImage {
+        let image = try ImageInspector().inspect(slot)
+        var selectedKey: Int?
+        var lastVerdict: Bool?
+        var verifiedKey: Int?
+        var securityCounter: UInt32?
+        var scratch = InlineArray<512, UInt8>(repeating: 0)
+
+        var entries = image.tlvs.entries(in: slot)
+        while let entry = try entries.next() {
+            switch entry.type {
+            case .securityCounter:
+                guard entry.isProtected else { throw .securityCounterUnprotected }
+                guard entry.length == 4, securityCounter == nil else { throw .securityCounterMalformed }
+                try read(slot, entry, into: &scratch)
+                securityCounter = UInt32(scratch[0]) | UInt32(scratch[1]) << 8 | UInt32(scratch[2]) << 16 | UInt32(scratch[3]) << 24
+            case .keyHash:
+                guard entry.length <= 32 else { throw .keyHashWrongSize }
+                try read(slot, entry, into: &scratch)
+                selectedKey = matchKeyHash(scratch, count: entry.length)
+            case .publicKey:
+                selectedKey = nil
+                guard entry.length <= 512 else { continue }
+                try read(slot, entry, into: &scratch)
+                selectedKey = matchPublicKey(scratch, count: entry.length)
+            case .ecdsaSignature, .ed25519, .rsa2048PSS, .rsa3072PSS:
+                defer { selectedKey = nil }
+                guard let index = selectedKey, policy.trustedKeys[index].signatureTLV == entry.type else { continue }
+                guard entry.length <= Self.maxSignatureLength(entry.type) else { throw .signatureWrongSize }
+                try read(slot, entry, into: &scratch)
+                let verdict = try verify(
+                    key: policy.trustedKeys[index], type: entry.type, signature: scratch, count: entry.length, digest: image.hash)
+                lastVerdict = verdict
+                verifiedKey = verdict ? index : nil
+            default:
+                continue
+            }
+        }
+
+        if policy.requireSignature {
+            guard let lastVerdict else { throw .signatureMissing }
+            guard lastVerdict else { throw .signatureInvalid }
+        }
+        if let minimum = policy.minimumVersion, image.version.isLower(than: minimum, includingBuild: false) {
+            throw .downgrade
+        }
+        if let minimum = policy.minimumSecurityCounter {
+            guard let securityCounter else { throw .securityCounterMissing }
+            guard securityCounter >= minimum else { throw .securityCounterTooLow }
+        }
+        return ValidatedImage(image: image, keyIndex: policy.requireSignature ? verifiedKey : nil, securityCounter: securityCounter)
+    }
+
+    static func maxSignatureLength(_ type: TLVType) -> Int {
+        switch type {
+        case .rsa2048PSS: 256
+        case .rsa3072PSS: 384
+        case .ed25519: 64
+        default: 128  // ECDSA: MCUboot's signature buffer
+        }
+    }
+
+    private func read<Flash: NORFlash>(_ slot: Flash, _ entry: TLVEntry, into scratch: inout InlineArray<512, UInt8>) throws(ImageRejection) {
+        var span = scratch.mutableSpan
+        do throws(FlashError) {
+            try slot.read(at: entry.offset, into: &span, count: entry.length)
+        } catch {
+            throw .flash(error)
+        }
+    }
+
+    /// The first trusted key whose SHA-256 starts with the KEYHASH's `count` bytes.
+    private func matchKeyHash(_ value: InlineArray<512, UInt8>, count: Int) -> Int? {
+        guard count > 0 else { return nil }
+        for (index, key) in policy.trustedKeys.enumerated() {
+            let digest = key.bytes.withUnsafeBytes { SHA256.hash($0) }
+            var equal = true
+            for i in 0..<count where digest[i] != value[i] { equal = false }
+            if equal { return index }
+        }
+        return nil
+    }
+
+    /// The trusted key whose bytes equal the PUBKEY TLV.
+    private func matchPublicKey(_ value: InlineArray<512, UInt8>, count: Int) -> Int? {
+        for (index, key) in policy.trustedKeys.enumerated() where key.bytes.count == count {
+            var equal = true
+            for i in 0..<count where key.bytes[i] != value[i] { equal = false }
+            if equal { return index }
+        }
+        return nil
+    }
+
+    /// Verifies one signature TLV; throws only for a signature that is malformed for its type.
+    private func verify(
+        key: TrustedKey, type: TLVType, signature: InlineArray<512, UInt8>, count: Int, digest: SHA256.Digest
+    ) throws(ImageRejection) -> Bool {
+        let result = signature.span.withUnsafeBytes { raw -> Result<Bool, ImageRejection> in
+            let sig = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+            return digest.withUnsafeBytes { d in
+                key.bytes.withUnsafeBytes { keyBytes in
+                    Self.check(kind: key.kind, keyBytes: keyBytes, signature: sig, digest: d)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    static func check(
+        kind: TrustedKey.Kind, keyBytes: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer,
+        digest: UnsafeRawBufferPointer
+    ) -> Result<Bool, ImageRejection> {
+        switch kind {
+        case .ed25519:
+            guard signature.count == 64 else { return .failure(.signatureWrongSize) }
+            guard let key = try? Ed25519PublicKey(subjectPublicKeyInfo: keyBytes) else { return .success(false) }
+            return .success(Ed25519.verify(signature: signature, message: digest, publicKey: key))
+        case .ecdsaP256:
+            // imgtool may zero-pad the DER signature to a fixed size; accept only zero padding.
+            guard let length = ECDSAP256.derElementLength(signature), length <= signature.count else {
+                return .failure(.signatureWrongSize)
+            }
+            for i in length..<signature.count where signature[i] != 0 { return .failure(.signatureWrongSize) }
+            guard let key = try? P256PublicKey(subjectPublicKeyInfo: keyBytes) else { return .success(false) }
+            return .success(
+                ECDSAP256.verify(digest: digest, derSignature: UnsafeRawBufferPointer(rebasing: signature[0..<length]), publicKey: key))
+        case .rsa2048, .rsa3072:
+            guard let key = try? RSAPublicKey(pkcs1: keyBytes) else { return .success(false) }
+            guard signature.count == key.modulusByteCount else { return .failure(.signatureWrongSize) }
+            return .success(RSAPSS.verify(digest: digest, signature: signature, publicKey: key))
+        }
+    }
+}

@@ -203,3 +203,38 @@ final class LossyTransport: SMPTransport {
         #expect(lines.contains { $0.hasPrefix("3 image upload") && $0.contains("66088 bytes in 33 requests") })
     }
 }
+
+/// With trusted keys, image state read lists a slot only when a trusted key's signature verifies
+/// (MCUboot's rule: invalid images are not listed).
+@Suite struct SignedRecoveryTests {
+    static func signed(_ key: SigningKey?) throws -> [UInt8] {
+        var options = SigningOptions(version: ImageVersion(major: 2, minor: 0, revision: 1), slotSize: 0x76000)
+        options.padHeader = true
+        return try ImageSigner(options: options, key: key).sign(applicationBytes(count: 12_000, seed: 21))
+    }
+
+    @Test(arguments: KeyType.allCases)
+    func onlyImagesSignedByATrustedKeyAreListed(type: KeyType) throws {
+        let trusted = try SigningKey.generate(type)
+        let stranger = try SigningKey.generate(type)
+        let loader = DescriptorLoader(root: packageRoot)
+        let policy = ImagePolicy(trustedKeys: [trusted.publicKey.trustedKey])
+        let board = try SimulatedBoard(
+            board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"),
+            configuration: RecoveryConfiguration(policy: .primaryOnly, imagePolicy: policy))
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        try client.readParameters()
+
+        for (key, listed) in [(nil, false), (stranger, false), (trusted, true)] as [(SigningKey?, Bool)] {
+            let image = try Self.signed(key)
+            try client.upload(image)
+            #expect(board.devices["internal"]!.bytes(in: 0xC000..<(0xC000 + image.count)) == image, "the upload itself is not validated")
+            let states = try client.imageStates()
+            #expect(states.map(\.version) == (listed ? ["2.0.1"] : []), "key \(key == nil ? "none" : key! === trusted ? "trusted" : "stranger")")
+        }
+    }
+}
+
+extension SigningKey {
+    static func === (a: SigningKey, b: SigningKey) -> Bool { a.publicKey == b.publicKey }
+}

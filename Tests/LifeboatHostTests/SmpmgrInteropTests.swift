@@ -97,3 +97,32 @@ struct SmpmgrInteropTests {
         #expect(log.contains("dropped frame: line too long"), "\(log)")
     }
 }
+
+/// `lifeboat sim --key`: imgtool-signed images are listed only when signed by a trusted key.
+@Suite(.enabled(if: interopReady, interopSkipReason), .serialized)
+struct SmpmgrSignedInteropTests {
+    let smpmgr = pythonTool("smpmgr")!
+    let imgtool = pythonTool("imgtool")!
+
+    @Test func simulatorWithAKeyListsOnlyItsImages() throws {
+        let dir = try TemporaryDirectory()
+        #expect(try run(imgtool, ["keygen", "-k", dir.path("trusted.pem"), "-t", "ecdsa-p256"]).status == 0)
+        #expect(try run(imgtool, ["keygen", "-k", dir.path("other.pem"), "-t", "ecdsa-p256"]).status == 0)
+        try Data(applicationBytes(count: 20_000, seed: 4)).write(to: URL(fileURLWithPath: dir.path("app.bin")))
+        for key in ["trusted", "other"] {
+            let sign = try run(imgtool, ["sign", "--key", dir.path("\(key).pem"), "--header-size", "0x200", "--slot-size", "0x76000",
+                                         "--align", "4", "--version", "3.0.0", "--pad-header", dir.path("app.bin"), dir.path("\(key).bin")])
+            #expect(sign.status == 0, "\(sign.output)")
+        }
+        let sim = try RunningSimulator(arguments: ["--key", dir.path("trusted.pem")])
+        defer { sim.stop() }
+
+        #expect(try run(smpmgr, ["--port", sim.port, "upgrade", dir.path("other.bin")], timeout: 120).status == 0)
+        var states = try run(smpmgr, ["--port", sim.port, "image", "state-read"])
+        #expect(states.output.contains("No images on device"), "an image signed by an untrusted key is not listed: \(states.output)")
+
+        #expect(try run(smpmgr, ["--port", sim.port, "upgrade", dir.path("trusted.bin")], timeout: 120).status == 0)
+        states = try run(smpmgr, ["--port", sim.port, "image", "state-read"])
+        #expect(states.output.contains("version='3.0.0'"), "\(states.output)")
+    }
+}

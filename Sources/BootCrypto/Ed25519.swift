@@ -13,8 +13,8 @@
 ///
 /// No heap: the hash state, the table of A's odd multiples and the digit arrays live on the
 /// stack; B's odd multiples are a constant table (flash on target). On armv7em (-Osize) the
-/// deepest path is about 5 KiB of stack: `verify` 0.7 KiB, the scalar loop 2.9 KiB, a point
-/// addition and a field multiplication below it about 1.2 KiB. Variable time: every input is
+/// deepest path is about 5.2 KiB of stack: `verify` 0.7 KiB, the scalar loop 2.9 KiB, a point
+/// addition and a field multiplication below it about 1.6 KiB. Variable time: every input is
 /// public.
 public enum Ed25519 {
     /// Bytes in a signature `R ‖ S`.

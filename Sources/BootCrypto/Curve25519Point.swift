@@ -124,6 +124,20 @@ extension Curve25519 {
         var projective: ProjectivePoint {
             ProjectivePoint(X: X * T, Y: Y * Z, Z: Z * T)
         }
+
+        /// self = self ± q (through the extended form: 8 multiplications).
+        @inline(never)
+        mutating func add(_ q: ProjectiveNielsPoint, negated: Bool) {
+            let p = extended
+            self = negated ? p - q : p + q
+        }
+
+        /// self = self ± q for an affine q (7 multiplications).
+        @inline(never)
+        mutating func add(_ q: AffineNielsPoint, negated: Bool) {
+            let p = extended
+            self = negated ? p - q : p + q
+        }
     }
 
     /// (Y + X, Y − X, Z, 2d·T) of an extended point: addition costs 4 multiplications.
@@ -132,6 +146,16 @@ extension Curve25519 {
         var yMinusX: FieldElement
         var Z: FieldElement
         var T2d: FieldElement
+
+        /// All-zero limbs (not a point): initial contents of a table about to be filled.
+        static var zeroed: ProjectiveNielsPoint {
+            ProjectiveNielsPoint(yPlusX: .zero, yMinusX: .zero, Z: .zero, T2d: .zero)
+        }
+
+        /// −Q: x ↦ −x swaps Y + X with Y − X and negates T.
+        var negated: ProjectiveNielsPoint {
+            ProjectiveNielsPoint(yPlusX: yMinusX, yMinusX: yPlusX, Z: Z, T2d: -T2d)
+        }
     }
 
     /// (y + x, y − x, 2d·x·y) of an affine point (Z = 1): addition costs 3 multiplications.
@@ -139,6 +163,11 @@ extension Curve25519 {
         var yPlusX: FieldElement
         var yMinusX: FieldElement
         var xy2d: FieldElement
+
+        /// −Q.
+        var negated: AffineNielsPoint {
+            AffineNielsPoint(yPlusX: yMinusX, yMinusX: yPlusX, xy2d: -xy2d)
+        }
     }
 }
 

@@ -112,6 +112,12 @@ extension Curve25519 {
         /// separated by runs of zeros. Needs a scalar below 2^255 (every reduced scalar is).
         func slidingWindow(maxDigit: Int) -> InlineArray<256, Int8> {
             var r = InlineArray<256, Int8>(repeating: 0)
+            slidingWindow(maxDigit: maxDigit, into: &r)
+            return r
+        }
+
+        /// ``slidingWindow(maxDigit:)`` written into `r` (no copy of the 256 digits).
+        func slidingWindow(maxDigit: Int, into r: inout InlineArray<256, Int8>) {
             for i in 0..<256 {
                 r[i] = Int8(truncatingIfNeeded: (limbs[i &>> 6] &>> UInt64(i & 63)) & 1)
             }
@@ -143,7 +149,6 @@ extension Curve25519 {
                     }
                 }
             }
-            return r
         }
     }
 }

@@ -189,6 +189,38 @@ enum ImgtoolStyleVector {
     }
 }
 
+/// Hostile input never traps: random keys decode or are refused, random signatures (with S
+/// forced below L so the whole verification runs) fail. Deterministic generator, fixed seed.
+@Suite struct Ed25519HostileInputTests {
+    struct SplitMix64 {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
+    }
+
+    @Test func randomKeysAndSignatures() throws {
+        var rng = SplitMix64(state: 25519)
+        var decoded = 0
+        for _ in 0..<512 {
+            if (try? ed25519Key(raw: rng.bytes(32))) != nil { decoded += 1 }
+        }
+        #expect(decoded > 150 && decoded < 360)  // about half of all y have an x
+
+        let key = try ed25519Key(raw: ed25519Bytes(ed25519RFC8032Vectors[0].publicKey))
+        for _ in 0..<128 {
+            var signature = rng.bytes(64)
+            signature[63] &= 0x0f  // S < 2^252 < L
+            #expect(!ed25519Verify(signature: signature, message: rng.bytes(32), key: key))
+        }
+    }
+}
+
 @Suite struct Ed25519PublicKeyTests {
     @Test func rawAndSubjectPublicKeyInfoAgree() throws {
         let der = ed25519Bytes(ImgtoolStyleVector.subjectPublicKeyInfo)

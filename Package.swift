@@ -16,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
-        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery"]),
+        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery", "NRF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,9 +30,10 @@ let package = Package(
         .target(name: "SMP", swiftSettings: portable),
         .target(name: "MCUbootImage", dependencies: ["FlashKit", "BootCrypto"], swiftSettings: portable),
         .target(name: "Recovery", dependencies: ["SMP", "MCUbootImage", "FlashKit"], swiftSettings: portable),
+        .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
-        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery"]),
+        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery", "NRF"]),
         .target(
             name: "LifeboatHost",
             dependencies: [
@@ -56,7 +57,8 @@ let package = Package(
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "Simulation"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF"]),
+        .testTarget(name: "NRFTests", dependencies: ["NRF", "Simulation", "FlashKit"]),
         .testTarget(
             name: "LifeboatHostTests",
             dependencies: ["LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto"],

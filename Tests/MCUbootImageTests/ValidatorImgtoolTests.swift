@@ -106,6 +106,28 @@ struct ValidatorImgtoolTests {
         #expect(result.image?.keyIndex == 0, "\(String(describing: result.rejection))")
     }
 
+    /// Images hashed with something other than SHA-256 (ECDSA P-384 uses SHA-384; `--sha 512`;
+    /// Ed25519 `--pure`) carry no SHA-256 TLV: refused whatever the policy, as by a MCUboot built
+    /// for SHA-256.
+    @Test(arguments: [
+        ("ecdsa-p384", [String]()),
+        ("ed25519", ["--sha", "512"]),
+        ("ed25519", ["--pure"]),
+    ])
+    func otherHashAlgorithmsAreMissingHash(_ keyType: String, _ extra: [String]) throws {
+        let dir = try makeScratchDirectory("hash")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(repeating: 0xA5, count: 3000).write(to: dir.appendingPathComponent("app.bin"))
+        try imgtool(["keygen", "-k", "k.pem", "-t", keyType], in: dir)
+        try imgtool(
+            ["sign", "-k", "k.pem", "--header-size", "0x200", "--slot-size", "0x20000", "--version", "1.0.0", "--pad-header"]
+                + extra + ["app.bin", "signed.bin"], in: dir)
+        let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent("signed.bin")))
+        let ed = try keyFixture(.ed25519)
+        #expect(validate(bytes, policy: ImagePolicy()).rejection == .missingHash)
+        #expect(validate(bytes, policy: policy(trusting: ed)).rejection == .missingHash)
+    }
+
     // MARK: Wrong keys, no keys, unsigned images
 
     @Test(arguments: KeyType.allCases)

@@ -114,7 +114,11 @@ extension SHA256.Digest {
 /// generated once per test process in a directory that lives as long as the process.
 let validatorKeys: Result<[KeyType: [KeyFixture]], ValidatorToolError> = {
     do {
-        let dir = try makeScratchDirectory("keys")
+        // Removed when the test process exits (the path is rebuilt from the pid in the handler,
+        // which cannot capture).
+        let dir = validatorKeysDirectory(pid: getpid())
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: validatorKeysDirectory(pid: getpid())) }
         var keys: [KeyType: [KeyFixture]] = [:]
         for type in KeyType.allCases {
             for name in ["A", "B"] {
@@ -133,6 +137,10 @@ let validatorKeys: Result<[KeyType: [KeyFixture]], ValidatorToolError> = {
         return .failure(ValidatorToolError(description: "\(error)"))
     }
 }()
+
+func validatorKeysDirectory(pid: Int32) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-validator-keys-\(pid)")
+}
 
 func keyFixture(_ type: KeyType, _ index: Int = 0) throws -> KeyFixture {
     try #require(try validatorKeys.get()[type]?[index])

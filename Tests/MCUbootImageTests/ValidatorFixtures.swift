@@ -9,7 +9,7 @@ import Testing
 
 /// The reason every Validator* suite that needs imgtool gives when it is skipped.
 let validatorImgtoolMissing: Comment =
-    "imgtool not found: set IMGTOOL=/path/to/imgtool (e.g. /work/main/.build/venv/bin/imgtool) or install it (pip install imgtool)"
+    "imgtool not found: run tools/setup-python (it makes .build/venv), or set IMGTOOL=/path/to/imgtool"
 
 /// The Python next to imgtool (same venv), when it can import `cryptography`.
 let validatorPythonPath: String? = {

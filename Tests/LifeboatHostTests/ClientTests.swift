@@ -238,3 +238,37 @@ final class LossyTransport: SMPTransport {
 extension SigningKey {
     static func === (a: SigningKey, b: SigningKey) -> Bool { a.publicKey == b.publicKey }
 }
+
+/// The devzone thread's case: nRF5340 DK with the secondary slot on the external MX25R64.
+@Suite struct ExternalSecondaryTests {
+    static func board(policy: UploadPolicy) throws -> SimulatedBoard {
+        let loader = DescriptorLoader(root: packageRoot)
+        return try SimulatedBoard(
+            board: try loader.loadBoard("nrf5340dk"), layout: try loader.loadLayout("nrf5340dk_external"),
+            configuration: RecoveryConfiguration(policy: policy))
+    }
+
+    @Test func primaryOnlyRecoveryWritesInternalFlash() throws {
+        let board = try Self.board(policy: .primaryOnly)
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        try client.readParameters()
+        try client.upload(ClientTests.image)
+        #expect(board.devices["internal"]!.bytes(in: 0x10000..<(0x10000 + ClientTests.image.count)) == ClientTests.image)
+        #expect(board.devices["external"]!.snapshot().allSatisfy { $0 == 0xFF }, "the external chip is untouched")
+    }
+
+    @Test func slotMappingImage2WritesTheExternalChip() throws {
+        let board = try Self.board(policy: .slotMapping)
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        try client.readParameters()
+        try client.upload(ClientTests.image, image: 2)
+        #expect(board.devices["external"]!.bytes(in: 0..<ClientTests.image.count) == ClientTests.image)
+        #expect(board.devices["internal"]!.snapshot().allSatisfy { $0 == 0xFF }, "internal flash is untouched")
+        #expect(try client.imageStates().map(\.slot) == [1])
+        #expect {
+            try client.upload(ClientTests.image, image: 3)
+        } throws: { error in
+            (error as? SMPClientError) == .group(command: "image upload", group: 1, rc: 14)
+        }
+    }
+}

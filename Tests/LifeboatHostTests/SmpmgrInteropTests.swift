@@ -126,3 +126,28 @@ struct SmpmgrSignedInteropTests {
         #expect(states.output.contains("version='3.0.0'"), "\(states.output)")
     }
 }
+
+/// smpmgr against the nRF5340 DK with the external secondary: `image upload --slot 2` lands on
+/// the QSPI chip's state file at the secondary slot's offset.
+@Suite(.enabled(if: interopReady, interopSkipReason), .serialized)
+struct SmpmgrExternalFlashTests {
+    let smpmgr = pythonTool("smpmgr")!
+    let imgtool = pythonTool("imgtool")!
+
+    @Test func uploadToSlot2WritesExternalBin() throws {
+        let dir = try TemporaryDirectory()
+        try Data(applicationBytes(count: 25_000, seed: 8)).write(to: URL(fileURLWithPath: dir.path("app.bin")))
+        let sign = try run(imgtool, ["sign", "--header-size", "0x200", "--slot-size", "0xe8000", "--align", "4", "--version", "1.0.0",
+                                     "--pad-header", dir.path("app.bin"), dir.path("signed.bin")])
+        #expect(sign.status == 0, "\(sign.output)")
+        let image = Array(try Data(contentsOf: URL(fileURLWithPath: dir.path("signed.bin"))))
+        let sim = try RunningSimulator(arguments: ["--board", "nrf5340dk", "--layout", "nrf5340dk_external", "--policy", "slot-mapping"])
+        defer { sim.stop() }
+        let upload = try run(smpmgr, ["--port", sim.port, "image", "upload", "--slot", "2", dir.path("signed.bin")], timeout: 120)
+        #expect(upload.status == 0, "\(upload.output)")
+        let external = try sim.flash("external")
+        #expect(external.count == 0x800000)
+        #expect(Array(external[0..<image.count]) == image)
+        #expect(try sim.flash("internal").allSatisfy { $0 == 0xFF })
+    }
+}

@@ -173,19 +173,23 @@ public struct PublicKey: Equatable, Sendable {
                 }
                 return PublicKey(type: type, mcubootBytes: pem.der)
             case .rsa2048, .rsa3072:
-                let key = try _RSA.Signing.PublicKey(derRepresentation: pem.der)
-                let bits = key.keySizeInBits
-                guard bits == 2048 || bits == 3072 else { throw KeyFileError("\(path): RSA-\(bits) is not supported") }
-                return PublicKey(type: bits == 3072 ? .rsa3072 : .rsa2048, mcubootBytes: Array(key.pkcs1DERRepresentation))
+                return try rsa(try _RSA.Signing.PublicKey(derRepresentation: pem.der), path: path)
             }
         case "RSA PUBLIC KEY":
-            let key = try _RSA.Signing.PublicKey(pemRepresentation: text)
-            let bits = key.keySizeInBits
-            guard bits == 2048 || bits == 3072 else { throw KeyFileError("\(path): RSA-\(bits) is not supported") }
-            return PublicKey(type: bits == 3072 ? .rsa3072 : .rsa2048, mcubootBytes: Array(key.pkcs1DERRepresentation))
+            return try rsa(try _RSA.Signing.PublicKey(pemRepresentation: text), path: path)
         default:
             return try SigningKey.parse(pem: text, path: path).publicKey
         }
+    }
+}
+
+extension PublicKey {
+    static func rsa(_ key: _RSA.Signing.PublicKey, path: String) throws -> PublicKey {
+        let bits = key.keySizeInBits
+        guard bits == 2048 || bits == 3072 else {
+            throw KeyFileError("\(path): RSA-\(bits) is not supported by MCUboot images (use 2048 or 3072)")
+        }
+        return PublicKey(type: bits == 3072 ? .rsa3072 : .rsa2048, mcubootBytes: Array(key.pkcs1DERRepresentation))
     }
 }
 

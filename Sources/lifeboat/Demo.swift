@@ -27,15 +27,8 @@ struct Demo: ParsableCommand {
     var size = 64 * 1024
 
     func run() throws {
-        guard let loader = DescriptorLoader.locate() else {
-            throw ValidationError("cannot find the Boards/ folder: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
-        }
-        var demo: RecoveryDemo
-        do {
-            demo = RecoveryDemo(board: try loader.loadBoard(board), layout: try loader.loadLayout(layout ?? board))
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let (boardDescription, layoutDescription) = try loadPair(board: board, layout: layout ?? board)
+        var demo = RecoveryDemo(board: boardDescription, layout: layoutDescription)
         demo.policy = policy.policy
         demo.applicationSize = size
         let result = try demo.run { print($0) }

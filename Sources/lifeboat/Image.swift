@@ -74,7 +74,7 @@ struct Image: ParsableCommand {
 
         func run() throws {
             guard let parsedVersion = ImageVersion(parsing: version) else {
-                throw ValidationError("version '\(version)' is not major[.minor[.revision]][+build] within 255.255.65535+4294967295")
+                throw CLIError("version '\(version)' is not major[.minor[.revision]][+build] within 255.255.65535+4294967295")
             }
             var options = SigningOptions(version: parsedVersion, slotSize: slotSize.value)
             options.headerSize = headerSize.value
@@ -98,7 +98,7 @@ struct Image: ParsableCommand {
             }
             let signingKey = try key.map { try SigningKey.load(path: $0) }
             guard let data = FileManager.default.contents(atPath: input) else {
-                throw ValidationError("cannot read \(input)")
+                throw CLIError("cannot read \(input)")
             }
             do {
                 let image = try ImageSigner(options: options, key: signingKey).sign(Array(data))
@@ -106,7 +106,7 @@ struct Image: ParsableCommand {
                 let what = signingKey.map { "signed with \($0.type.rawValue)" } ?? "hash only (no key)"
                 print("wrote \(output): \(image.count) bytes, version \(parsedVersion.text), \(what)")
             } catch let error as SigningError {
-                throw ValidationError(error.description)
+                throw CLIError(error.description)
             }
         }
     }
@@ -179,13 +179,13 @@ extension Image {
 }
 
 func loadReport(file: String, keys: [String], slotSize: Int?) throws -> ImageReport {
-    guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+    guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
     let publicKeys = try keys.map { path in
-        do { return try PublicKey.load(path: path) } catch { throw ValidationError("\(error)") }
+        do { return try PublicKey.load(path: path) } catch { throw CLIError("\(error)") }
     }
     do {
         return try ImageReport(bytes: Array(data), keys: publicKeys, slotSize: slotSize)
     } catch let error as SigningError {
-        throw ValidationError(error.description)
+        throw CLIError(error.description)
     }
 }

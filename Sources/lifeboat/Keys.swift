@@ -23,7 +23,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             if !force && FileManager.default.fileExists(atPath: output) {
-                throw ValidationError("\(output) exists; use --force to overwrite it")
+                throw CLIError("\(output) exists; use --force to overwrite it")
             }
             let key = try SigningKey.generate(type.keyType)
             try key.pemRepresentation.write(toFile: output, atomically: true, encoding: .utf8)

@@ -55,11 +55,11 @@ struct Layout: ParsableCommand {
 
 func loadPair(board: String, layout: String) throws -> (Simulation.BoardDescription, Simulation.PartitionLayout) {
     guard let loader = DescriptorLoader.locate() else {
-        throw ValidationError("cannot find the Boards/ folder: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
+        throw CLIError("cannot find the Boards/ folder: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
     }
     do {
         return (try loader.loadBoard(board), try loader.loadLayout(layout))
     } catch {
-        throw ValidationError(error.description)
+        throw CLIError(error.description)
     }
 }

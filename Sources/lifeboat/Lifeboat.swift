@@ -13,3 +13,10 @@ struct Lifeboat: ParsableCommand {
         subcommands: [Sim.self, Demo.self, Image.self, Keys.self, Layout.self, Bench.self]
     )
 }
+
+/// A failure to report as `Error: …` and exit 1 (ArgumentParser's ValidationError would also
+/// print the usage, which is noise when the arguments were fine and a file was not).
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -41,7 +41,7 @@ struct Sim: ParsableCommand {
 
     func run() throws {
         let trusted = try keys.map { path in
-            do { return try PublicKey.load(path: path) } catch { throw ValidationError("\(error)") }
+            do { return try PublicKey.load(path: path) } catch { throw CLIError("\(error)") }
         }
         let board = try loadSimulatedBoard(
             board: self.board, layout: layout, policy: policy, state: state,
@@ -96,19 +96,13 @@ enum PolicyOption: String, ExpressibleByArgument, CaseIterable {
 func loadSimulatedBoard(
     board name: String, layout: String?, policy: PolicyOption, state: String?, imagePolicy: ImagePolicy = ImagePolicy()
 ) throws -> SimulatedBoard {
-    guard let loader = DescriptorLoader.locate() else {
-        throw ValidationError("cannot find the Boards/ folder: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
-    }
+    let (board, layout) = try loadPair(board: name, layout: layout ?? name)
     do {
-        let board = try loader.loadBoard(name)
-        let layout = try loader.loadLayout(layout ?? name)
         return try SimulatedBoard(
             board: board, layout: layout,
             configuration: RecoveryConfiguration(policy: policy.policy, imagePolicy: imagePolicy), stateDirectory: state)
-    } catch let error as DescriptorError {
-        throw ValidationError(error.description)
-    } catch let error as SimulationError {
-        throw ValidationError(error.description)
+    } catch {
+        throw CLIError(error.description)
     }
 }
 

@@ -90,18 +90,25 @@ final class LossyTransport: SMPTransport {
         #expect(Self.primary(board) == Self.image)
     }
 
+    /// Starts an upload whose link dies after six requests; returns the offset the device reached.
+    @discardableResult
+    static func interruptedUpload(on board: SimulatedBoard) throws -> Int {
+        let lossy = LossyTransport(LoopbackTransport(board: board))
+        lossy.cutAfter = 6
+        let client = SMPClient(transport: lossy, timeout: 0.05)
+        client.retries = 0
+        try client.readParameters()
+        #expect(throws: SMPClientError.self) { try client.upload(image, sha: sha) }
+        let reached = board.link.server.upload.expectedOffset
+        #expect(reached > 0 && reached < image.count)
+        return reached
+    }
+
     /// The link dies halfway; a new client session with the same `sha` continues from the offset
     /// the device reports instead of starting over.
     @Test func interruptedUploadResumesFromTheDevicesOffset() throws {
         let board = try Self.board()
-        let lossy = LossyTransport(LoopbackTransport(board: board))
-        lossy.cutAfter = 6
-        let first = SMPClient(transport: lossy, timeout: 0.05)
-        first.retries = 0
-        try first.readParameters()
-        #expect(throws: SMPClientError.self) { try first.upload(Self.image, sha: Self.sha) }
-        let reached = board.link.server.upload.expectedOffset
-        #expect(reached > 0 && reached < Self.image.count)
+        let reached = try Self.interruptedUpload(on: board)
 
         let second = SMPClient(transport: LoopbackTransport(board: board))
         try second.readParameters()
@@ -115,12 +122,7 @@ final class LossyTransport: SMPTransport {
     /// After a reset the upload state is gone: the device reports offset 0 and the client starts over.
     @Test func afterAResetTheUploadStartsOver() throws {
         let board = try Self.board()
-        let lossy = LossyTransport(LoopbackTransport(board: board))
-        lossy.cutAfter = 6
-        let first = SMPClient(transport: lossy, timeout: 0.05)
-        first.retries = 0
-        try first.readParameters()
-        #expect(throws: SMPClientError.self) { try first.upload(Self.image, sha: Self.sha) }
+        try Self.interruptedUpload(on: board)
 
         let second = SMPClient(transport: LoopbackTransport(board: board))
         try second.reset()

@@ -121,6 +121,8 @@ public struct DescriptorLoader: Sendable {
                 eraseSize: try int(d["erase-size"], "\(field).erase-size", path: path),
                 writeSize: try int(d["write-size"], "\(field).write-size", path: path),
                 erasedValue: UInt8(truncatingIfNeeded: try int(d["erased-value"], "\(field).erased-value", path: path)),
+                controller: d["controller"]?.string ?? "nvmc",
+                base: (try? int(d["base"], "", path: path)) ?? 0,
                 pageEraseMicroseconds: (try? int(timing?["page-erase-us"], "", path: path)) ?? 0,
                 wordWriteMicroseconds: (try? int(timing?["word-write-us"], "", path: path)) ?? 0
             )

@@ -31,6 +31,8 @@ public struct RecoveryDemo {
         public var resets: Int
         public var flashSeconds: Double
         public var linkSeconds: Double
+        /// Driver misuse the NVMC model saw (must stay empty).
+        public var driverFaults: Int
     }
 
     /// Runs the recovery, printing the transcript through `print`.
@@ -62,11 +64,11 @@ public struct RecoveryDemo {
         func step<T>(_ name: String, _ body: () throws -> (T, String)) rethrows -> T {
             stepNumber += 1
             let linkBefore = transport.linkSeconds
-            let flashBefore = flashTime(device, deviceDescription)
+            let flashBefore = simulated.clock.seconds
             let start = Date()
             let (value, summary) = try body()
             let wall = Date().timeIntervalSince(start)
-            let boardTime = (transport.linkSeconds - linkBefore) + (flashTime(device, deviceDescription) - flashBefore)
+            let boardTime = (transport.linkSeconds - linkBefore) + (simulated.clock.seconds - flashBefore)
             print(pad("\(stepNumber) \(name)", 22) + pad(summary, 52) + pad(String(format: "%.1f ms", wall * 1000), 10)
                 + String(format: "%.2f s", boardTime))
             return value
@@ -102,23 +104,19 @@ public struct RecoveryDemo {
 
         let written = device.bytes(in: primary.address..<(primary.address + image.count))
         let matches = written == image
-        let flashSeconds = flashTime(device, deviceDescription)
+        let flashSeconds = simulated.clock.seconds
         print("")
         print("check: the primary slot holds the image byte for byte: \(matches ? "yes" : "NO") (\(image.count) bytes at 0x\(hex(primary.address)))")
-        print("flash: \(device.eraseCount) page erases, \(device.bytesWritten / deviceDescription.writeSize) word writes → "
-              + String(format: "%.2f s", flashSeconds) + " at the \(board.soc) datasheet's worst case")
+        print("flash: \(device.eraseCount) page erases, \(device.bytesWritten / deviceDescription.writeSize) word writes through the NVMC driver → "
+              + String(format: "%.2f s", flashSeconds) + " on the \(board.soc)'s datasheet timings (virtual clock)")
         print("link: \(transport.bytesToDevice + transport.bytesFromDevice) bytes on the wire → "
               + String(format: "%.2f s", transport.linkSeconds) + " at \(board.console.baud) baud (8N1)")
         print(matches && !after.isEmpty ? "recovery complete" : "recovery FAILED")
         return Result(
             image: image, primaryMatches: matches, statesBefore: before, statesAfter: after, uploadRequests: requests,
             bufferSize: parameters?.0, resets: simulated.resetCount, flashSeconds: flashSeconds,
-            linkSeconds: transport.linkSeconds)
-    }
-
-    private func flashTime(_ device: NORFlashModel, _ description: FlashDeviceDescription) -> Double {
-        Double(device.eraseCount * description.pageEraseMicroseconds
-            + device.bytesWritten / description.writeSize * description.wordWriteMicroseconds) / 1_000_000
+            linkSeconds: transport.linkSeconds,
+            driverFaults: simulated.nvmcModels.values.reduce(0) { $0 + $1.driverFaults.count })
     }
 
     private func describe(_ states: [ImageState]) -> String {

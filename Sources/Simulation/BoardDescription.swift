@@ -36,14 +36,20 @@ public struct FlashDeviceDescription: Equatable, Sendable {
     public var eraseSize: Int
     public var writeSize: Int
     public var erasedValue: UInt8
+    /// How the SoC reaches it: `nvmc` (internal flash), `qspi` (external SPI-NOR), `ram`.
+    public var controller: String
+    /// Address in the memory map (internal flash; 0 for devices outside it).
+    public var base: Int
     /// Datasheet worst cases, for the virtual clock (0 when unknown).
     public var pageEraseMicroseconds: Int
     public var wordWriteMicroseconds: Int
 
     public init(
         name: String, region: String, size: Int, eraseSize: Int, writeSize: Int, erasedValue: UInt8,
-        pageEraseMicroseconds: Int = 0, wordWriteMicroseconds: Int = 0
+        controller: String = "nvmc", base: Int = 0, pageEraseMicroseconds: Int = 0, wordWriteMicroseconds: Int = 0
     ) {
+        self.controller = controller
+        self.base = base
         self.name = name
         self.region = region
         self.size = size

@@ -1,10 +1,57 @@
 import FlashKit
 import Foundation
+import NRF
 import Recovery
 
-/// The slots of a simulated board: flash areas over the board's NOR models, from a layout.
+/// How a simulated board reaches its flash.
+public enum FlashBackend: Sendable {
+    /// The real drivers (`NRF.NVMC`, `NRF.QSPI`) over register-level peripheral models with
+    /// datasheet timings on the board's virtual clock: what `lifeboat sim` runs.
+    case drivers
+    /// The strict NOR models directly: fast, for unit tests of the layers above.
+    case models
+}
+
+/// One flash device of a simulated board, as the recovery server sees it.
+public enum BoardFlash: NORFlash {
+    case nvmc(NVMC<PeripheralBus>)
+    case model(NORFlashModel)
+
+    public var size: Int {
+        switch self { case .nvmc(let d): d.size; case .model(let m): m.size }
+    }
+    public var eraseSize: Int {
+        switch self { case .nvmc(let d): d.eraseSize; case .model(let m): m.eraseSize }
+    }
+    public var writeSize: Int {
+        switch self { case .nvmc(let d): d.writeSize; case .model(let m): m.writeSize }
+    }
+    public var erasedValue: UInt8 {
+        switch self { case .nvmc(let d): d.erasedValue; case .model(let m): m.erasedValue }
+    }
+    public func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) {
+        switch self {
+        case .nvmc(let d): try d.read(at: offset, into: &buffer)
+        case .model(let m): try m.read(at: offset, into: &buffer)
+        }
+    }
+    public func write(at offset: Int, _ bytes: Span<UInt8>) throws(FlashError) {
+        switch self {
+        case .nvmc(let d): try d.write(at: offset, bytes)
+        case .model(let m): try m.write(at: offset, bytes)
+        }
+    }
+    public func erase(at offset: Int, count: Int) throws(FlashError) {
+        switch self {
+        case .nvmc(let d): try d.erase(at: offset, count: count)
+        case .model(let m): try m.erase(at: offset, count: count)
+        }
+    }
+}
+
+/// The slots of a simulated board: flash areas over the board's devices, from a layout.
 public struct BoardSlots: SlotMap {
-    public typealias Area = FlashArea<NORFlashModel>
+    public typealias Area = FlashArea<BoardFlash>
     /// `areas[image][slot]`.
     let areas: [[Area?]]
 
@@ -30,8 +77,17 @@ public struct SimulationError: Error, CustomStringConvertible, Equatable {
 public final class SimulatedBoard {
     public let board: BoardDescription
     public let layout: PartitionLayout
-    /// Flash devices by name (`internal`, later `external`).
+    /// The storage of each flash device by name (`internal`, `external`, …): the strict NOR model
+    /// holding its bytes (and its `--state` file), whatever drives it.
     public let devices: [String: NORFlashModel]
+    /// Each device as the recovery server reaches it (a driver over a peripheral model, or the
+    /// model itself).
+    public let flash: [String: BoardFlash]
+    /// The NVMC peripheral models, by device name (drivers backend).
+    public let nvmcModels: [String: NVMCModel]
+    /// The application core's bus and the board's virtual clock (flash timings accumulate here).
+    public let bus: PeripheralBus
+    public let clock: VirtualClock
     public let slots: BoardSlots
     public private(set) var link: SerialRecoveryLink<BoardSlots>
     /// Number of resets since the simulator started.
@@ -41,7 +97,7 @@ public final class SimulatedBoard {
     /// `<dir>/<device>.bin` (created erased when absent), so flash survives a restart.
     public init(
         board: BoardDescription, layout: PartitionLayout, configuration: RecoveryConfiguration,
-        stateDirectory: String? = nil
+        stateDirectory: String? = nil, backend: FlashBackend = .drivers
     ) throws(SimulationError) {
         var devices: [String: NORFlashModel] = [:]
         for device in board.flash {
@@ -60,6 +116,29 @@ public final class SimulatedBoard {
                 throw SimulationError("flash device '\(device.name)': \(error)")
             }
         }
+        let clock = VirtualClock()
+        let bus = PeripheralBus(clock: clock)
+        var flash: [String: BoardFlash] = [:]
+        var nvmcModels: [String: NVMCModel] = [:]
+        for device in board.flash {
+            let storage = devices[device.name]!
+            guard backend == .drivers, device.controller == "nvmc" else {
+                flash[device.name] = .model(storage)
+                continue
+            }
+            guard let variant = Self.nvmcVariant(soc: board.soc, device: device) else {
+                throw SimulationError("flash device '\(device.name)': no NVMC model for \(board.soc) at 0x\(String(device.base, radix: 16))")
+            }
+            guard variant.flashSize == device.size, variant.pageSize == device.eraseSize, device.writeSize == 4, device.erasedValue == 0xFF else {
+                throw SimulationError("flash device '\(device.name)': the descriptor's geometry does not match the \(board.soc) NVMC")
+            }
+            // The network core's NVMC is on its own core's bus; each core sees only its flash.
+            let deviceBus = variant.flashBase == 0 ? bus : PeripheralBus(clock: clock)
+            let model = NVMCModel(variant: variant, flash: storage)
+            model.map(on: deviceBus)
+            nvmcModels[device.name] = model
+            flash[device.name] = .nvmc(NVMC(bus: deviceBus, variant: variant))
+        }
         let imageCount = layout.imageCount
         guard imageCount > 0 else {
             throw SimulationError("layout '\(layout.name)' has no mcuboot_primary partition")
@@ -73,7 +152,7 @@ public final class SimulatedBoard {
                     continue
                 }
                 guard let description = board.device(forRegion: partition.region),
-                    let model = devices[description.name]
+                    let model = flash[description.name]
                 else {
                     throw SimulationError(
                         "partition \(partition.name): region '\(partition.region)' is on no flash device of board \(board.name)")
@@ -93,6 +172,10 @@ public final class SimulatedBoard {
         self.board = board
         self.layout = layout
         self.devices = devices
+        self.flash = flash
+        self.nvmcModels = nvmcModels
+        self.bus = bus
+        self.clock = clock
         self.slots = BoardSlots(areas: areas)
         self.link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
     }
@@ -109,6 +192,16 @@ public final class SimulatedBoard {
         link.reboot()
         for device in devices.values { try? device.sync() }
         resetCount += 1
+    }
+
+    /// The NVMC variant of a board's internal flash device, from the SoC and the device's base.
+    static func nvmcVariant(soc: String, device: FlashDeviceDescription) -> NVMCVariant? {
+        switch (soc, device.base) {
+        case ("nRF52840", 0): .nrf52840
+        case ("nRF5340", 0): .nrf5340Application(secure: true)
+        case ("nRF5340", 0x0100_0000): .nrf5340Network
+        default: nil
+        }
     }
 
     /// The model of the device holding `partition`.

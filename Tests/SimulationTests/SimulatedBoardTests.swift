@@ -8,7 +8,7 @@ import Testing
 @Suite struct SimulatedBoardTests {
     static let board = BoardDescription(
         name: "testboard", summary: "Test board", soc: "nRF52840",
-        flash: [FlashDeviceDescription(name: "internal", region: "flash_primary", size: 0x20000, eraseSize: 0x1000, writeSize: 4, erasedValue: 0xFF)],
+        flash: [FlashDeviceDescription(name: "internal", region: "flash_primary", size: 0x20000, eraseSize: 0x1000, writeSize: 4, erasedValue: 0xFF, controller: "ram")],
         console: ConsoleDescription(uart: "uarte0", baud: 115_200), recoveryButton: nil)
 
     static func layout(primary: (Int, Int) = (0x4000, 0x8000), secondary: (Int, Int)? = (0xC000, 0x8000), region: String = "flash_primary") -> PartitionLayout {

@@ -15,35 +15,39 @@ public enum FlashBackend: Sendable {
 /// One flash device of a simulated board, as the recovery server sees it.
 public enum BoardFlash: NORFlash {
     case nvmc(NVMC<PeripheralBus>)
+    case qspi(QSPI<PeripheralBus>)
     case model(NORFlashModel)
 
     public var size: Int {
-        switch self { case .nvmc(let d): d.size; case .model(let m): m.size }
+        switch self { case .nvmc(let d): d.size; case .qspi(let q): q.size; case .model(let m): m.size }
     }
     public var eraseSize: Int {
-        switch self { case .nvmc(let d): d.eraseSize; case .model(let m): m.eraseSize }
+        switch self { case .nvmc(let d): d.eraseSize; case .qspi(let q): q.eraseSize; case .model(let m): m.eraseSize }
     }
     public var writeSize: Int {
-        switch self { case .nvmc(let d): d.writeSize; case .model(let m): m.writeSize }
+        switch self { case .nvmc(let d): d.writeSize; case .qspi(let q): q.writeSize; case .model(let m): m.writeSize }
     }
     public var erasedValue: UInt8 {
-        switch self { case .nvmc(let d): d.erasedValue; case .model(let m): m.erasedValue }
+        switch self { case .nvmc(let d): d.erasedValue; case .qspi(let q): q.erasedValue; case .model(let m): m.erasedValue }
     }
     public func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) {
         switch self {
         case .nvmc(let d): try d.read(at: offset, into: &buffer)
+        case .qspi(let q): try q.read(at: offset, into: &buffer)
         case .model(let m): try m.read(at: offset, into: &buffer)
         }
     }
     public func write(at offset: Int, _ bytes: Span<UInt8>) throws(FlashError) {
         switch self {
         case .nvmc(let d): try d.write(at: offset, bytes)
+        case .qspi(let q): try q.write(at: offset, bytes)
         case .model(let m): try m.write(at: offset, bytes)
         }
     }
     public func erase(at offset: Int, count: Int) throws(FlashError) {
         switch self {
         case .nvmc(let d): try d.erase(at: offset, count: count)
+        case .qspi(let q): try q.erase(at: offset, count: count)
         case .model(let m): try m.erase(at: offset, count: count)
         }
     }
@@ -85,6 +89,8 @@ public final class SimulatedBoard {
     public let flash: [String: BoardFlash]
     /// The NVMC peripheral models, by device name (drivers backend).
     public let nvmcModels: [String: NVMCModel]
+    /// The QSPI peripheral models (each with its SPI-NOR chip model), by device name.
+    public let qspiModels: [String: QSPIModel]
     /// The application core's bus and the board's virtual clock (flash timings accumulate here).
     public let bus: PeripheralBus
     public let clock: VirtualClock
@@ -101,15 +107,18 @@ public final class SimulatedBoard {
     ) throws(SimulationError) {
         var devices: [String: NORFlashModel] = [:]
         for device in board.flash {
+            // Behind the QSPI driver the storage is the chip's own array, programmable per byte
+            // (the peripheral imposes the 4-byte alignment); directly, it has the descriptor's.
+            let storageWriteSize = backend == .drivers && device.controller == "qspi" ? 1 : device.writeSize
             do {
                 if let stateDirectory {
                     try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
                     devices[device.name] = try NORFlashModel(
-                        size: device.size, eraseSize: device.eraseSize, writeSize: device.writeSize,
+                        size: device.size, eraseSize: device.eraseSize, writeSize: storageWriteSize,
                         erasedValue: device.erasedValue, backingFile: "\(stateDirectory)/\(device.name).bin")
                 } else {
                     devices[device.name] = try NORFlashModel(
-                        size: device.size, eraseSize: device.eraseSize, writeSize: device.writeSize,
+                        size: device.size, eraseSize: device.eraseSize, writeSize: storageWriteSize,
                         erasedValue: device.erasedValue)
                 }
             } catch {
@@ -120,8 +129,13 @@ public final class SimulatedBoard {
         let bus = PeripheralBus(clock: clock)
         var flash: [String: BoardFlash] = [:]
         var nvmcModels: [String: NVMCModel] = [:]
+        var qspiModels: [String: QSPIModel] = [:]
         for device in board.flash {
             let storage = devices[device.name]!
+            if backend == .drivers, device.controller == "qspi" {
+                flash[device.name] = .qspi(try Self.externalFlash(soc: board.soc, device: device, storage: storage, bus: bus, models: &qspiModels))
+                continue
+            }
             guard backend == .drivers, device.controller == "nvmc" else {
                 flash[device.name] = .model(storage)
                 continue
@@ -174,6 +188,7 @@ public final class SimulatedBoard {
         self.devices = devices
         self.flash = flash
         self.nvmcModels = nvmcModels
+        self.qspiModels = qspiModels
         self.bus = bus
         self.clock = clock
         self.slots = BoardSlots(areas: areas)
@@ -192,6 +207,40 @@ public final class SimulatedBoard {
         link.reboot()
         for device in devices.values { try? device.sync() }
         resetCount += 1
+    }
+
+    /// An external SPI-NOR chip behind the SoC's QSPI peripheral: chip model over the device's
+    /// storage, QSPI register model on the bus, and the QSPI driver brought up (JEDEC id checked).
+    static func externalFlash(
+        soc: String, device: FlashDeviceDescription, storage: NORFlashModel, bus: PeripheralBus,
+        models: inout [String: QSPIModel]
+    ) throws(SimulationError) -> QSPI<PeripheralBus> {
+        let variant: QSPIVariant
+        switch soc {
+        case "nRF52840": variant = .nrf52840
+        case "nRF5340": variant = .nrf5340Secure
+        default: throw SimulationError("flash device '\(device.name)': no QSPI model for \(soc)")
+        }
+        let chip = SPINORChip.mx25r6435f
+        guard device.size == chip.size, device.eraseSize == chip.sectorSize else {
+            throw SimulationError("flash device '\(device.name)': the descriptor's geometry does not match the \(chip.name)")
+        }
+        let chipModel: SPINORChipModel
+        do {
+            chipModel = try SPINORChipModel(chip: chip, clock: bus.clock, array: storage)
+        } catch {
+            throw SimulationError("flash device '\(device.name)': \(error)")
+        }
+        let model = QSPIModel(variant: variant, chip: chipModel)
+        model.map(on: bus)
+        models[device.name] = model
+        let driver = QSPI(bus: bus, variant: variant, chip: chip)
+        do {
+            try driver.activate()
+        } catch {
+            throw SimulationError("flash device '\(device.name)': QSPI bring-up failed (\(error))")
+        }
+        return driver
     }
 
     /// The NVMC variant of a board's internal flash device, from the SoC and the device's base.

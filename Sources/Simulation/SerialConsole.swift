@@ -54,6 +54,8 @@ public final class SerialConsole {
     public var log: (String) -> Void
     /// Whether dropped frames are explained on the console itself.
     public var diagnosticsOnConsole = true
+    /// Virtual time at the start of the upload in progress, to report its flash time.
+    private var uploadStartedAt: Double?
 
     public init(board: SimulatedBoard, port: SerialPort, log: @escaping (String) -> Void = { _ in }) {
         self.board = board
@@ -94,13 +96,16 @@ public final class SerialConsole {
         case .recovery(let event):
             switch event {
             case .uploadStarted(let slot, let size):
+                uploadStartedAt = board.clock.seconds
                 log("upload started: image \(slot.image) slot \(slot.slot), \(size) bytes")
             case .uploadResumed(let slot, let offset, let size):
                 log("upload resumed: image \(slot.image) slot \(slot.slot) at \(offset) of \(size) bytes")
             case .uploadProgress:
                 break
             case .uploadCompleted(let slot, let size):
-                log("upload complete: image \(slot.image) slot \(slot.slot), \(size) bytes")
+                let flash = uploadStartedAt.map { String(format: "; flash busy %.2f s on the board's datasheet timings", board.clock.seconds - $0) } ?? ""
+                uploadStartedAt = nil
+                log("upload complete: image \(slot.image) slot \(slot.slot), \(size) bytes" + flash)
             case .uploadRefused(let error):
                 log("upload refused: \(error.description)")
             case .slotErased(let slot):

@@ -266,8 +266,15 @@ extension SigningKey {
         let board = try Self.board(policy: .slotMapping)
         let client = SMPClient(transport: LoopbackTransport(board: board))
         try client.readParameters()
+        let clockBefore = board.clock.seconds
         try client.upload(ClientTests.image, image: 2)
         #expect(board.devices["external"]!.bytes(in: 0..<ClientTests.image.count) == ClientTests.image)
+        // Through the real QSPI driver: no misuse of the peripheral or the chip, and the chip's
+        // sector erases (8 sectors at 48 ms typical, plus the trailer sector) on the virtual clock.
+        let qspi = try #require(board.qspiModels["external"])
+        #expect(qspi.driverFaults.isEmpty)
+        #expect(qspi.chip.violations.isEmpty)
+        #expect(board.clock.seconds - clockBefore >= 8 * 0.048)
         #expect(board.devices["internal"]!.snapshot().allSatisfy { $0 == 0xFF }, "internal flash is untouched")
         #expect(try client.imageStates().map(\.slot) == [1])
         #expect {

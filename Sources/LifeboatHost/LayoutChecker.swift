@@ -151,7 +151,15 @@ public struct LayoutChecker {
             let device = board.device(forRegion: region)
             let title = device.map { "\(region): device '\($0.name)', \(size($0.size)), \(size($0.eraseSize)) sectors" } ?? "\(region): (no device on \(board.name))"
             lines.append(title)
-            var parts = layout.partitions.filter { $0.region == region && !spanned.contains($0.name) }.sorted { $0.address < $1.address }
+            // Top level: not spanned by another partition, and not inside a larger partition it
+            // shares a spanned part with (`mcuboot_primary_app` inside `mcuboot_primary`).
+            let inRegion = layout.partitions.filter { $0.region == region && !spanned.contains($0.name) }
+            var parts = inRegion.filter { p in
+                !inRegion.contains { q in
+                    q.name != p.name && q.address <= p.address && p.end <= q.end && q.size > p.size
+                        && !closure(q).isDisjoint(with: closure(p))
+                }
+            }.sorted { $0.address < $1.address }
             // Show free space as its own rows.
             var cursor = 0
             var rows: [(Int, Int, String, String)] = []

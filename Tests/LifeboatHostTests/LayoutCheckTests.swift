@@ -92,6 +92,13 @@ import Testing
         })
     }
 
+    @Test func theMapHidesPartsInsideASlot() throws {
+        let text = LayoutChecker(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk")).render()
+        #expect(!text.contains("mcuboot_primary_app"), "mcuboot_primary_app lies inside mcuboot_primary")
+        #expect(!text.contains("│ app"), "app is spanned by mcuboot_primary")
+        #expect(text.contains("│ mcuboot_primary          472 KiB │ image 0 primary (slot 0); spans mcuboot_pad + app"))
+    }
+
     @Test func theMapShowsEachDevice() throws {
         let text = LayoutChecker(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk_qspi")).render()
         #expect(text.contains("flash_primary: device 'internal', 1 MiB, 4 KiB sectors"))

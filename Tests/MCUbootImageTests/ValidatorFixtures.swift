@@ -107,7 +107,7 @@ struct KeyFixture: Sendable {
 }
 
 extension SHA256.Digest {
-    var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+    var byteArray: [UInt8] { withUnsafeBytes { Array($0) } }
 }
 
 /// Two keys of every type (A = index 0 signs, B = index 1 is the "same type, other key"),

@@ -78,7 +78,7 @@ struct ValidatorReferenceModel {
         }
         if let walkError { return walkError }
         guard let hashData else { return .missingHash }
-        let digest = Array(s[0..<hashed]).withUnsafeBytes { SHA256.hash($0) }.bytes
+        let digest = Array(s[0..<hashed]).withUnsafeBytes { SHA256.hash($0) }.byteArray
         guard digest == Array(s[hashData..<(hashData + 32)]) else { return .hashMismatch }
 
         // --- Keys, signatures, security counter (image_validate.c, bootutil_find_key.c) ---

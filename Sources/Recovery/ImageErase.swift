@@ -4,8 +4,9 @@ import SMP
 extension RecoveryServer {
     /// Image erase (group 1, command 5): `{"slot": n}` erases slot `n` in MCUboot's flat numbering
     /// (`image * 2 + slot`; default 1, the secondary of image 0, as Zephyr's img_mgmt).
-    /// MCUboot's serial recovery answers ENOTSUP; Lifeboat erases, range-checked, and forgets an
-    /// upload in progress to that slot.
+    /// MCUboot's serial recovery answers ENOTSUP; Lifeboat erases, range-checked and bounded by
+    /// the policy (``UploadPolicy/mayModify(_:)``: under primary-only, the default slot 1 is
+    /// refused with EACCESSDENIED), and forgets an upload in progress to that slot.
     mutating func imageErase(_ x: inout Exchange) {
         var index = 1
         if !x.payload.isEmpty {
@@ -19,10 +20,21 @@ extension RecoveryServer {
                 return x.fail(.invalid)
             }
         }
-        guard let area = slots.area(flatIndex: index) else {
+        guard index >= 0 else {
             return x.fail(v1: .invalid, v2: ImageManagementError.invalidSlot.rawValue)
         }
         let address = SlotAddress(image: index / 2, slot: index % 2)
+        let area: Slots.Area
+        do throws(SlotAccessError) {
+            area = try modifiableArea(address)
+        } catch .noSuchSlot {
+            return x.fail(v1: .invalid, v2: ImageManagementError.invalidSlot.rawValue)
+        } catch {
+            // A slot outside the policy: refused at the SMP layer (rc 11, EACCESSDENIED, in both
+            // protocol versions, as Zephyr answers a request a command hook denies).
+            x.event = .eraseRefused(address, error)
+            return x.fail(.accessDenied)
+        }
         if upload.target == address { upload.abandon() }
         do throws(FlashError) {
             try area.erase(at: 0, count: area.size)

@@ -20,7 +20,7 @@ extension RecoveryServer {
             outcome = try upload.receive(chunk, policy: configuration.policy, slots: slots)
         } catch {
             x.event = .uploadRefused(error)
-            return x.fail(v1: .invalid, v2: error.imageManagementError.rawValue)
+            return x.fail(v1: error.mgmtError, v2: error.imageManagementError.rawValue)
         }
         if let target = upload.target {
             switch outcome {
@@ -70,9 +70,20 @@ extension UploadError {
         case .imageOutOfRange: .invalidSlot
         case .dataPastEnd: .invalidImageDataOverrun
         case .hashTooLong: .invalidHash
+        case .imageMismatch: .flashContextAlreadySet
         case .unsupportedWriteSize: .flashConfigQueryFail
         case .eraseFailed: .flashEraseFailed
         case .writeFailed: .flashWriteFailed
+        }
+    }
+
+    /// The `rc` an SMP v1 client gets: EINVAL, as MCUboot answers every upload refusal, except
+    /// for a chunk of another image than the upload in progress, which is EBADSTATE (the request
+    /// is fine; the device is busy with another upload).
+    public var mgmtError: MGMTError {
+        switch self {
+        case .imageMismatch: .badState
+        default: .invalid
         }
     }
 }

@@ -19,7 +19,7 @@ public struct RecoveryServer<Slots: SlotMap> {
     public var configuration: RecoveryConfiguration
     /// The upload in progress.
     public var upload = UploadSession()
-    public private(set) var statistics = RecoveryStatistics()
+    public internal(set) var statistics = RecoveryStatistics()
 
     public init(slots: Slots, configuration: RecoveryConfiguration) {
         self.slots = slots
@@ -34,16 +34,21 @@ public struct RecoveryServer<Slots: SlotMap> {
         request message: UnsafeRawBufferPointer, response: UnsafeMutableRawBufferPointer
     ) -> RecoveryReply {
         guard let header = SMPHeader.parseRequest(message), response.count > SMPHeader.size else {
-            statistics.malformedRequests += 1
+            statistics.malformedRequests &+= 1
             return RecoveryReply(length: 0)
         }
-        statistics.requests += 1
+        statistics.requests &+= 1
         let payload = UnsafeRawBufferPointer(rebasing: message[SMPHeader.size...])
         var exchange = Exchange(
             header: header, payload: payload,
             writer: CBORWriter(UnsafeMutableRawBufferPointer(rebasing: response[SMPHeader.size...])))
         if header.version > 1 {
             exchange.fail(.unsupportedTooNew)
+        } else if (try? CBORReader.checkRequestBody(payload)) == nil {
+            // One well-formed map and nothing after it, checked once for every command, so no
+            // handler acts on a request whose tail (or whose skipped keys) it never read.
+            statistics.malformedBodies &+= 1
+            exchange.fail(.invalid)
         } else {
             dispatch(&exchange)
         }
@@ -54,7 +59,7 @@ public struct RecoveryServer<Slots: SlotMap> {
         }
         let length = exchange.writer.count
         header.response(payloadLength: length).encode(into: response)
-        if exchange.failed { statistics.errorResponses += 1 }
+        if exchange.failed { statistics.errorResponses &+= 1 }
         return RecoveryReply(length: SMPHeader.size + length, action: exchange.action, event: exchange.event)
     }
 
@@ -111,13 +116,24 @@ public enum RecoveryEvent: Equatable, Sendable {
     case uploadCompleted(SlotAddress, size: Int)
     case uploadRefused(UploadError)
     case slotErased(SlotAddress)
+    /// An erase named a slot the active policy does not let recovery modify; nothing was erased.
+    case eraseRefused(SlotAddress, SlotAccessError)
 }
 
 /// Counters a board exposes for diagnostics.
+///
+/// 64 bits and wrapping (`&+=`): on the 32-bit target an `Int` counter fed by a stream of garbage
+/// traps after 2^31 frames (about nine days at 115200 baud); these cannot trap and do not wrap in
+/// the life of a board.
 public struct RecoveryStatistics: Equatable, Sendable {
-    public var requests = 0
-    public var errorResponses = 0
-    public var malformedRequests = 0
+    /// SMP requests answered (including error answers).
+    public var requests: UInt64 = 0
+    /// Answers that carried an error.
+    public var errorResponses: UInt64 = 0
+    /// Messages dropped without an answer (no valid SMP request header).
+    public var malformedRequests: UInt64 = 0
+    /// Requests whose body is not one well-formed CBOR map (answered EINVAL).
+    public var malformedBodies: UInt64 = 0
     public init() {}
 }
 

@@ -9,8 +9,8 @@ import SMP
 public struct SerialRecoveryLink<Slots: SlotMap> {
     public var server: RecoveryServer<Slots>
     public private(set) var decoder = ConsoleFrameDecoder()
-    /// Frames dropped since start.
-    public private(set) var droppedFrames = 0
+    /// Frames dropped since start (64 bits, wrapping: see ``RecoveryStatistics``).
+    public internal(set) var droppedFrames: UInt64 = 0
     /// Line length of responses (MCUboot: 128, i.e. 124 base64 characters per line).
     public var lineLength = 128
 
@@ -30,7 +30,7 @@ public struct SerialRecoveryLink<Slots: SlotMap> {
             guard let event = decoder.feed(byte) else { continue }
             switch event {
             case .dropped(let reason):
-                droppedFrames += 1
+                droppedFrames &+= 1
                 observe(.dropped(reason, total: droppedFrames))
             case .packet:
                 // The server is moved out while the decoder lends the packet, so the two accesses
@@ -52,7 +52,7 @@ public struct SerialRecoveryLink<Slots: SlotMap> {
                 }
                 self.server = server
                 if reply.length == 0 {
-                    droppedFrames += 1
+                    droppedFrames &+= 1
                     observe(.dropped(.badHeader, total: droppedFrames))
                     continue
                 }
@@ -74,7 +74,7 @@ public struct SerialRecoveryLink<Slots: SlotMap> {
 /// Something the link did, for logs, counters and progress.
 public enum LinkEvent: Equatable, Sendable {
     /// A frame was discarded without a reply; `total` counts drops since start.
-    case dropped(FrameDropReason, total: Int)
+    case dropped(FrameDropReason, total: UInt64)
     /// A response message of `bytes` bytes (SMP header + CBOR) was sent.
     case replied(bytes: Int)
     case recovery(RecoveryEvent)

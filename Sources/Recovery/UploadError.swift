@@ -16,6 +16,9 @@ public enum UploadError: Error, Equatable, Sendable {
     case dataPastEnd
     /// `sha` is longer than 32 bytes (Zephyr's `IMG_MGMT_DATA_SHA_LEN`).
     case hashTooLong
+    /// A chunk after the first names (with `image`) another slot than the upload in progress:
+    /// typically a second client interleaving its upload. Nothing is written; the session is kept.
+    case imageMismatch
     /// The slot's write size is larger than the padding buffer (a layout problem, not input).
     case unsupportedWriteSize
     /// Erasing the next sector failed. The session is abandoned: the client must restart at 0.
@@ -31,6 +34,7 @@ public enum UploadError: Error, Equatable, Sendable {
         case .imageOutOfRange: "image number names no slot for this policy"
         case .dataPastEnd: "data runs past len"
         case .hashTooLong: "sha is longer than 32 bytes"
+        case .imageMismatch: "chunk names another image than the upload in progress"
         case .unsupportedWriteSize: "slot write size not supported"
         case .eraseFailed: "flash erase failed"
         case .writeFailed: "flash write failed"

@@ -23,7 +23,8 @@ public enum UploadPolicy: Equatable, Sendable {
             address = SlotAddress(image: (id - 1) / 2, slot: (id - 1) % 2)
         }
         guard image >= 0, address.image < slots.imageCount,
-            slots.area(image: address.image, slot: address.slot) != nil
+            slots.area(image: address.image, slot: address.slot) != nil,
+            mayModify(address)
         else { return nil }
         return address
     }

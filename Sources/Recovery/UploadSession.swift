@@ -8,6 +8,9 @@ import FlashKit
 /// - `off == 0` starts an upload: `image` picks the slot through the policy, `len` must fit the
 ///   slot. If `sha` matches the upload in progress (same slot, same `len`), the session resumes
 ///   and the reply asks for the offset already reached (Zephyr's session resume).
+/// - A chunk with `off != 0` that carries an `image` naming another slot than the session's is
+///   refused (``UploadError/imageMismatch``) and the session is kept; without `image` it belongs
+///   to the session.
 /// - Any other `off` that is not the expected one writes nothing and is answered with the expected
 ///   offset (`{"rc":0,"off":expected}`), so a client can always re-synchronise.
 /// - Sectors are erased as the upload reaches them (progressive erase), never the whole slot up
@@ -43,6 +46,11 @@ public struct UploadSession: Sendable {
         if chunk.offset == 0 {
             if let resumed = try start(chunk, policy: policy, slots: slots) { return resumed }
             started = true
+        } else if let image = chunk.image, let target, policy.target(image: image, in: slots) != target {
+            // A later chunk that names another slot than the upload in progress (two clients
+            // interleaving, or a confused one): MCUboot ignores `image` here and would write it
+            // into the session's slot. Refused; the session is left as it was.
+            throw .imageMismatch
         }
         guard let target, chunk.offset == expectedOffset,
             let area = slots.area(image: target.image, slot: target.slot)

@@ -21,6 +21,11 @@ public enum CBORError: Error, Equatable, Sendable {
     /// A string length, or a container count, exceeds what the rest of the input could hold.
     /// Checked before anything is sliced, so a hostile 0xFFFFFFFFFFFFFFFF cannot overflow.
     case lengthTooLarge
+    /// A text string is not well-formed UTF-8 (RFC 8949 §3.1 requires it; strict decoders reject
+    /// a reply that echoes it).
+    case invalidUTF8
+    /// Bytes follow the request's one top-level item, or the request body is not a map.
+    case notASingleMap
 }
 
 /// The kind of the next item, from its initial byte alone (``CBORReader/peekType()``).

@@ -163,10 +163,17 @@ public struct CBORReader {
         position += 1
     }
 
-    /// A definite-length text string, as a slice of the input (UTF-8 is not validated: handlers
-    /// compare or echo the bytes, they never interpret them).
+    /// A definite-length text string, as a slice of the input. Its UTF-8 is validated
+    /// (``CBORError/invalidUTF8``): handlers echo text back, and what they send must be CBOR a
+    /// strict decoder accepts.
     public mutating func readText() throws(CBORError) -> UnsafeRawBufferPointer {
-        try readString(major: 3)
+        let start = position
+        let text = try readString(major: 3)
+        guard UTF8Validation.isValid(text) else {
+            position = start
+            throw .invalidUTF8
+        }
+        return text
     }
 
     /// A definite-length byte string, as a slice of the input.
@@ -273,10 +280,19 @@ public struct CBORReader {
                         if input[p] == 0xFF { p += 1; break }
                         let chunk = try head(at: p)
                         guard chunk.major == h.major, !chunk.isIndefinite else { throw .malformed }
-                        p = try checkedEnd(chunk.end, length: chunk.argument)
+                        let end = try checkedEnd(chunk.end, length: chunk.argument)
+                        // Each chunk of a text string is itself valid UTF-8 (RFC 8949 §3.2.3).
+                        if h.major == 3 {
+                            guard UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: input[chunk.end..<end])) else { throw .invalidUTF8 }
+                        }
+                        p = end
                     }
                 } else {
-                    p = try checkedEnd(p, length: h.argument)
+                    let end = try checkedEnd(p, length: h.argument)
+                    if h.major == 3 {
+                        guard UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: input[p..<end])) else { throw .invalidUTF8 }
+                    }
+                    p = end
                 }
             case 4, 5, 6:
                 let map = h.major == 5
@@ -323,5 +339,19 @@ public struct CBORReader {
         } while depth > 0
 
         position = p
+    }
+
+    // MARK: - Whole requests
+
+    /// Checks that `payload` is one well-formed CBOR map and nothing after it (or empty: requests
+    /// without arguments may carry no body). Run once per request before any handler looks at it,
+    /// so no handler can act on a request whose tail it never read: trailing bytes, a second item,
+    /// invalid UTF-8 in a key it skips, or a map nested past ``maxDepth``.
+    public static func checkRequestBody(_ payload: UnsafeRawBufferPointer) throws(CBORError) {
+        guard !payload.isEmpty else { return }
+        var reader = CBORReader(payload)
+        guard try reader.peekType() == .map else { throw .notASingleMap }
+        try reader.skip()
+        guard reader.isAtEnd else { throw .notASingleMap }
     }
 }

@@ -110,6 +110,8 @@ public final class SerialConsole {
                 log("upload refused: \(error.description)")
             case .slotErased(let slot):
                 log("erased image \(slot.image) slot \(slot.slot)")
+            case .eraseRefused(let slot, let why):
+                log("erase of image \(slot.image) slot \(slot.slot) refused: \(why.description)")
             }
         }
     }

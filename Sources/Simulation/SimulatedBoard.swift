@@ -125,6 +125,10 @@ public final class SimulatedBoard {
                 throw SimulationError("flash device '\(device.name)': \(error)")
             }
         }
+        // A board runs for days (`lifeboat sim`): nothing may grow per flash operation. The NOR
+        // models' operation trace (24 bytes per write, ~2.8 MB per full-slot upload) is for unit
+        // tests of the models; a board's tests that want it turn it on per device.
+        for device in devices.values { device.traceEnabled = false }
         let clock = VirtualClock()
         let bus = PeripheralBus(clock: clock)
         var flash: [String: BoardFlash] = [:]

@@ -114,10 +114,10 @@ func echoMessage(_ text: String, sequence: UInt8 = 1) -> [UInt8] {
         l.feed(Array("*** booting ***\n".utf8))
         for (i, bad) in Self.badFrames.enumerated() {
             l.feed(bad.bytes)
-            #expect(l.events.last == .dropped(bad.reason, total: i + 1))
+            #expect(l.events.last == .dropped(bad.reason, total: UInt64(i + 1)))
             l.feed(frame(echoMessage("n\(i)")))
         }
-        #expect(l.link.droppedFrames == Self.badFrames.count)
+        #expect(l.link.droppedFrames == UInt64(Self.badFrames.count))
         #expect(l.takeMessages().count == Self.badFrames.count)
     }
 

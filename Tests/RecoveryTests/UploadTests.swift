@@ -327,8 +327,8 @@ func expectProgressiveErase(
             + CBOR.text("off").encoded() + CBOR.unsigned(0).encoded() + [0xFF]
         let r = rig.send(group: 1, command: 1, payload: body)
         #expect(r.body == .map([("rc", 0), ("off", 20)]))
-        // `len` and `image` are ignored after off 0.
-        let r2 = rig.upload(off: 20, data: Array(data[20...]), len: 9999, image: 7)
+        // `len` is ignored after off 0; `image`, when present, must name the session's slot.
+        let r2 = rig.upload(off: 20, data: Array(data[20...]), len: 9999, image: 0)
         #expect(r2.body == .map([("rc", 0), ("off", 40)]))
         #expect(Array(rig.slotBytes(SlotAddress(image: 0, slot: 0))[0..<40]) == data)
     }

@@ -2,9 +2,11 @@
 //
 // Lifeboat: an MCUboot-compatible serial-recovery bootloader in Swift.
 //
-// Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, Recovery)
-// import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host modules
-// (Simulation, LifeboatHost, the `lifeboat` CLI) may use Foundation, Yams and ArgumentParser.
+// Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, Recovery,
+// NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
+// modules (Simulation, LifeboatHost, FuzzTargets, the `lifeboat` CLI) may use Foundation, Yams,
+// swift-crypto and ArgumentParser. Every target declares each module it imports, directly
+// (`tools/check-imports`, and `--explicit-target-dependency-import-check error` in tools/test).
 import PackageDescription
 
 /// Settings shared by every portable module. The Embedded restrictions themselves are enforced by
@@ -16,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
         .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery", "NRF"]),
     ],
     dependencies: [
@@ -29,7 +32,7 @@ let package = Package(
         .target(name: "BootCrypto", swiftSettings: portable),
         .target(name: "SMP", swiftSettings: portable),
         .target(name: "MCUbootImage", dependencies: ["FlashKit", "BootCrypto"], swiftSettings: portable),
-        .target(name: "Recovery", dependencies: ["SMP", "MCUbootImage", "FlashKit"], swiftSettings: portable),
+        .target(name: "Recovery", dependencies: ["SMP", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
@@ -43,10 +46,19 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The libFuzzer targets as plain functions (host): the instrumented binary in Fuzz/ and the
+        // corpus regression tests both call them.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "SMP", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit",
+                "LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,9 +68,10 @@ let package = Package(
         .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"], exclude: ["Fixtures"]),
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
-        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "Simulation"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF"]),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Simulation"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF", "Recovery", "SMP"]),
         .testTarget(name: "NRFTests", dependencies: ["NRF", "Simulation", "FlashKit"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "LifeboatHostTests",
             dependencies: ["LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto"],

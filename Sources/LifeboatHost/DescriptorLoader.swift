@@ -158,7 +158,7 @@ public struct DescriptorLoader: Sendable {
     }
 
     public static func parseLayout(yaml: String, name: String, path: String) throws(DescriptorError) -> PartitionLayout {
-        let root = try mapping(try compose(yaml, path: path), "layout", path: path)
+        let root = try mapping(try compose(yaml, path: path, resolver: .basic), "layout", path: path)
         var partitions: [Partition] = []
         for (key, value) in root {
             let pname = try string(key, "partition name", path: path)
@@ -188,9 +188,12 @@ public struct DescriptorLoader: Sendable {
 
     // MARK: YAML helpers
 
-    static func compose(_ yaml: String, path: String) throws(DescriptorError) -> Node {
+    /// `resolver`: `.basic` (every scalar a string) where the loader parses every value itself,
+    /// as layouts do (``int(_:_:path:)`` reads decimal and `0x` text): no implicit typing is
+    /// needed, and none of Yams' per-scalar regular expressions run.
+    static func compose(_ yaml: String, path: String, resolver: Resolver = .default) throws(DescriptorError) -> Node {
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            guard let node = try Yams.compose(yaml: yaml, resolver) else {
                 throw DescriptorError(path: path, message: "the file is empty")
             }
             return node

@@ -1,4 +1,5 @@
 import FlashKit
+import Foundation
 
 /// The test harness's view of a ``NORFlashModel``: looks at and sets up the bytes directly, the way
 /// a debugger probe or a flash programmer would. None of these is traced, counted, subject to a
@@ -34,10 +35,15 @@ extension NORFlashModel {
         bytes.withUnsafeBufferPointer { src in
             storage.withUnsafeMutableBufferPointer { dst in
                 programmed.withUnsafeMutableBufferPointer { flags in
+                    // memcpy + memset when no byte holds the erased value (junk fills, most
+                    // images' bodies): a per-byte loop is what a fuzzer or a soak spends its time in.
+                    memcpy(dst.baseAddress! + offset, src.baseAddress!, count)
+                    if memchr(src.baseAddress!, Int32(erased), count) == nil {
+                        memset(flags.baseAddress! + offset, 1, count)
+                        return
+                    }
                     for i in 0..<count {
-                        let value = src[i]
-                        dst[offset + i] = value
-                        flags[offset + i] = value == erased ? 0 : 1
+                        flags[offset + i] = src[i] == erased ? 0 : 1
                     }
                 }
             }

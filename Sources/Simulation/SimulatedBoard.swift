@@ -157,21 +157,40 @@ public final class SimulatedBoard {
             nvmcModels[device.name] = model
             flash[device.name] = .nvmc(NVMC(bus: deviceBus, variant: variant))
         }
+        let areas = try Self.slotAreas(board: board, layout: layout) { flash[$0.name] }
+        self.board = board
+        self.layout = layout
+        self.devices = devices
+        self.flash = flash
+        self.nvmcModels = nvmcModels
+        self.qspiModels = qspiModels
+        self.bus = bus
+        self.clock = clock
+        self.slots = BoardSlots(areas: areas)
+        self.link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+    }
+
+    /// The slot areas a layout gives on a board, `areas[image][slot]`, over the devices that
+    /// `device` returns for each flash device of the board. The one place that decides whether a
+    /// layout's slots can be placed (a region on a device, inside it, aligned to its sectors):
+    /// the board's initializer uses it with its drivers, and a layout can be tried against it
+    /// without building any flash (``checkSlots(board:layout:)``).
+    public static func slotAreas<Device: NORFlash>(
+        board: BoardDescription, layout: PartitionLayout, device: (FlashDeviceDescription) -> Device?
+    ) throws(SimulationError) -> [[FlashArea<Device>?]] {
         let imageCount = layout.imageCount
         guard imageCount > 0 else {
             throw SimulationError("layout '\(layout.name)' has no mcuboot_primary partition")
         }
-        var areas: [[BoardSlots.Area?]] = []
+        var areas: [[FlashArea<Device>?]] = []
         for image in 0..<imageCount {
-            var row: [BoardSlots.Area?] = []
+            var row: [FlashArea<Device>?] = []
             for slot in 0..<2 {
                 guard let partition = layout.slot(image: image, slot: slot) else {
                     row.append(nil)
                     continue
                 }
-                guard let description = board.device(forRegion: partition.region),
-                    let model = flash[description.name]
-                else {
+                guard let description = board.device(forRegion: partition.region), let model = device(description) else {
                     throw SimulationError(
                         "partition \(partition.name): region '\(partition.region)' is on no flash device of board \(board.name)")
                 }
@@ -187,16 +206,13 @@ public final class SimulatedBoard {
             }
             areas.append(row)
         }
-        self.board = board
-        self.layout = layout
-        self.devices = devices
-        self.flash = flash
-        self.nvmcModels = nvmcModels
-        self.qspiModels = qspiModels
-        self.bus = bus
-        self.clock = clock
-        self.slots = BoardSlots(areas: areas)
-        self.link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+        return areas
+    }
+
+    /// Throws what building a board with `layout` would throw about its slots, without allocating
+    /// any flash (for `layout check`-style tools and the layout fuzz target).
+    public static func checkSlots(board: BoardDescription, layout: PartitionLayout) throws(SimulationError) {
+        _ = try slotAreas(board: board, layout: layout) { DeviceGeometry(description: $0) }
     }
 
     /// Feeds bytes received on the console UART; see ``SerialRecoveryLink/receive(_:transmit:observe:)``.
@@ -261,4 +277,17 @@ public final class SimulatedBoard {
     public func device(for partition: Partition) -> NORFlashModel? {
         board.device(forRegion: partition.region).flatMap { devices[$0.name] }
     }
+}
+
+/// A flash device's geometry and nothing else: lets ``SimulatedBoard/checkSlots(board:layout:)``
+/// run the same `FlashArea` checks as a real board without allocating the device.
+struct DeviceGeometry: NORFlash {
+    let description: FlashDeviceDescription
+    var size: Int { description.size }
+    var eraseSize: Int { description.eraseSize }
+    var writeSize: Int { description.writeSize }
+    var erasedValue: UInt8 { description.erasedValue }
+    func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) { throw .deviceFault }
+    func write(at offset: Int, _ bytes: Span<UInt8>) throws(FlashError) { throw .deviceFault }
+    func erase(at offset: Int, count: Int) throws(FlashError) { throw .deviceFault }
 }

@@ -114,15 +114,19 @@ public struct DescriptorLoader: Sendable {
             let d = try mapping(value, "flash.\(deviceName)", path: path)
             let field = "flash.\(deviceName)"
             let timing = d["timing"]?.mapping
+            let erasedValue = try int(d["erased-value"], "\(field).erased-value", path: path)
+            guard erasedValue == 0x00 || erasedValue == 0xFF else {
+                throw DescriptorError(path: path, message: "\(field).erased-value must be 0x00 or 0xff, not \(erasedValue)")
+            }
             let device = FlashDeviceDescription(
                 name: deviceName,
                 region: try string(d["region"], "\(field).region", path: path),
-                size: try int(d["size"], "\(field).size", path: path),
-                eraseSize: try int(d["erase-size"], "\(field).erase-size", path: path),
-                writeSize: try int(d["write-size"], "\(field).write-size", path: path),
-                erasedValue: UInt8(truncatingIfNeeded: try int(d["erased-value"], "\(field).erased-value", path: path)),
+                size: try address(d["size"], "\(field).size", path: path),
+                eraseSize: try address(d["erase-size"], "\(field).erase-size", path: path),
+                writeSize: try address(d["write-size"], "\(field).write-size", path: path),
+                erasedValue: UInt8(erasedValue),
                 controller: d["controller"]?.string ?? "nvmc",
-                base: (try? int(d["base"], "", path: path)) ?? 0,
+                base: (try? address(d["base"], "", path: path)) ?? 0,
                 pageEraseMicroseconds: (try? int(timing?["page-erase-us"], "", path: path)) ?? 0,
                 wordWriteMicroseconds: (try? int(timing?["word-write-us"], "", path: path)) ?? 0
             )
@@ -163,21 +167,26 @@ public struct DescriptorLoader: Sendable {
         for (key, value) in root {
             let pname = try string(key, "partition name", path: path)
             let p = try mapping(value, pname, path: path)
-            let address = try int(p["address"], "\(pname).address", path: path)
+            // Every value is checked against the 32-bit address space before any arithmetic, so a
+            // hostile file (0x7fffffffffffffff, a negative address) is an error, never an overflow.
+            let address = try Self.address(p["address"], "\(pname).address", path: path)
             let size: Int
             if p["size"] != nil {
-                size = try int(p["size"], "\(pname).size", path: path)
+                size = try Self.address(p["size"], "\(pname).size", path: path)
             } else {
-                size = try int(p["end_address"], "\(pname).end_address", path: path) - address
+                size = try Self.address(p["end_address"], "\(pname).end_address", path: path) - address
+            }
+            guard size > 0 else {
+                throw DescriptorError(path: path, message: "\(pname): size must be > 0")
+            }
+            guard address + size <= addressSpace else {
+                throw DescriptorError(path: path, message: "\(pname): \(hex(address)) + \(hex(size)) ends past the 32-bit address space")
             }
             if p["end_address"] != nil {
-                let end = try int(p["end_address"], "\(pname).end_address", path: path)
+                let end = try Self.address(p["end_address"], "\(pname).end_address", path: path)
                 guard end == address + size else {
                     throw DescriptorError(path: path, message: "\(pname): end_address \(hex(end)) is not address + size (\(hex(address + size)))")
                 }
-            }
-            guard address >= 0, size > 0 else {
-                throw DescriptorError(path: path, message: "\(pname): address must be ≥ 0 and size > 0")
             }
             let span = p["span"]?.sequence?.compactMap(\.string) ?? []
             partitions.append(
@@ -224,6 +233,20 @@ public struct DescriptorLoader: Sendable {
         guard let value else { throw DescriptorError(path: path, message: "\(field): '\(text)' is not an integer") }
         return value
     }
+
+    /// Addresses and sizes of flash partitions and devices: 32-bit (`0 ... 2^32`).
+    static let addressSpace = 0x1_0000_0000
+
+    /// An integer that is an address or a size in the 32-bit address space.
+    static func address(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> Int {
+        let value = try int(node, field, path: path)
+        guard value >= 0, value <= addressSpace else {
+            throw DescriptorError(path: path, message: "\(field): \(value < 0 ? "-" : "")\(hex(value.magnitude)) is outside the 32-bit address space")
+        }
+        return value
+    }
+
+    static func hex(_ v: UInt) -> String { "0x" + String(v, radix: 16) }
 
     static func hex(_ v: Int) -> String { "0x" + String(v, radix: 16) }
 }

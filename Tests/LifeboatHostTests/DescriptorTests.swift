@@ -52,8 +52,13 @@ import Testing
         ("mcuboot:\n  size: 0xc000\n", "mcuboot.address: expected an integer"),
         ("mcuboot:\n  address: 0x0\n  size: 0xzz\n", "'0xzz' is not an integer"),
         ("mcuboot:\n  address: 0x0\n  end_address: 0x8000\n  size: 0xc000\n", "end_address 0x8000 is not address + size (0xc000)"),
-        ("mcuboot:\n  address: 0x0\n  size: 0\n", "size > 0"),
+        ("mcuboot:\n  address: 0x0\n  size: 0\n", "size must be > 0"),
         ("- a\n- b\n", "layout: expected a mapping"),
+        // Hostile numbers: refused before any arithmetic (these used to overflow and trap).
+        ("mcuboot:\n  address: 0x7ffffffffffffff0\n  size: 0x100\n", "mcuboot.address: 0x7ffffffffffffff0 is outside the 32-bit address space"),
+        ("mcuboot:\n  address: -16\n  end_address: 9223372036854775807\n", "mcuboot.address: -0x10 is outside the 32-bit address space"),
+        ("mcuboot:\n  address: 0xfffff000\n  size: 0x2000\n", "mcuboot: 0xfffff000 + 0x2000 ends past the 32-bit address space"),
+        ("mcuboot:\n  address: 0x1000\n  end_address: 0x800\n", "mcuboot: size must be > 0"),
     ])
     func brokenLayoutsAreRefusedWithTheField(yaml: String, message: String) {
         #expect {
@@ -84,6 +89,24 @@ import Testing
             try DescriptorLoader.parseBoard(yaml: yaml, path: "odd.yml")
         } throws: { error in
             "\(error)".contains("flash.internal.erase-size must be a power of two, not 3000")
+        }
+    }
+
+    @Test func boardErasedValueMustBe00OrFF() {
+        let yaml = """
+            name: odd
+            flash:
+              internal:
+                region: flash_primary
+                size: 0x100000
+                erase-size: 0x1000
+                write-size: 4
+                erased-value: 0x1ff
+            """
+        #expect {
+            try DescriptorLoader.parseBoard(yaml: yaml, path: "odd.yml")
+        } throws: { error in
+            "\(error)".contains("flash.internal.erased-value must be 0x00 or 0xff, not 511")
         }
     }
 }

@@ -58,10 +58,14 @@ public struct ImageReport {
                 }
             }
         }
-        if bytes.count == slot, bytes.count >= 16 {
-            let standard: [UInt8] = [0x77, 0xC2, 0x95, 0xF3, 0x60, 0xD2, 0xEF, 0x7F, 0x35, 0x52, 0x50, 0x0F, 0x2C, 0xB6, 0x79, 0x80]
-            trailerMagic = Array(bytes.suffix(16)) == standard
-            if trailerMagic, bytes.count >= 32 { imageOK = bytes[bytes.count - 16 - 8] }
+        // A slot-sized file may carry a trailer (imgtool --pad): either form of the magic, and
+        // image_ok where a trailer for that BOOT_MAX_ALIGN keeps it.
+        if bytes.count == slot, bytes.count >= 64,
+            let align = Array(bytes.suffix(16)).withUnsafeBytes({ ImageTrailer.magicAlign($0) }), align <= 32
+        {
+            trailerMagic = true
+            let layout = TrailerLayout(slotSize: slot, writeSize: 1, maxAlign: align, statusSectors: 0)
+            imageOK = bytes[layout.imageOKOffset]
         }
     }
 

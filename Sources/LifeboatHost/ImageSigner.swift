@@ -114,39 +114,30 @@ public struct ImageSigner {
             throw SigningError("image size (\(payload.count)) + trailer (\(trailer)) exceeds the slot size (\(o.slotSize))")
         }
         if o.padsToSlot {
-            payload += [UInt8](repeating: o.erasedValue, count: o.slotSize - payload.count - bootMagic.count)
-            payload += bootMagic
+            let layout = trailerLayout
+            let magic = layout.magic
+            payload += [UInt8](repeating: o.erasedValue, count: o.slotSize - payload.count - 16)
+            payload += (0..<16).map { magic[$0] }
             if o.confirm && !o.overwriteOnly {
-                let magicAligned = Self.alignUp(16, o.effectiveMaxAlign)
-                payload[payload.count - magicAligned - o.effectiveMaxAlign] = 0x01  // image_ok
+                payload[layout.imageOKOffset] = 0x01  // image_ok
             }
         }
         return payload
     }
 
-    /// imgtool's `_trailer_size` (MCUboot's `boot_trailer_sz` without encryption keys).
-    public var trailerSize: Int {
+    /// The trailer imgtool's options describe (MCUboot's `boot_trailer_sz` without encryption keys).
+    public var trailerLayout: TrailerLayout {
         let o = options
-        let maxAlign = o.effectiveMaxAlign
-        let magicAligned = Self.alignUp(16, maxAlign)
-        if o.overwriteOnly { return maxAlign * 2 + magicAligned }
-        return o.maxSectors * 3 * o.align + maxAlign * 4 + magicAligned
+        return TrailerLayout(slotSize: o.slotSize, writeSize: o.align, maxAlign: o.effectiveMaxAlign,
+                             statusSectors: o.maxSectors, overwriteOnly: o.overwriteOnly)
     }
 
-    /// The trailer magic: the 16-byte constant with `BOOT_MAX_ALIGN` 8, else the alignment
-    /// followed by the 14-byte variant.
-    var bootMagic: [UInt8] {
-        let maxAlign = options.effectiveMaxAlign
-        if maxAlign == 8 {
-            return [0x77, 0xC2, 0x95, 0xF3, 0x60, 0xD2, 0xEF, 0x7F, 0x35, 0x52, 0x50, 0x0F, 0x2C, 0xB6, 0x79, 0x80]
-        }
-        return Self.le16(UInt16(maxAlign)) + [0x2D, 0xE1, 0x5D, 0x29, 0x41, 0x0B, 0x8D, 0x77, 0x67, 0x9C, 0x11, 0x0F, 0x1F, 0x8A]
-    }
+    /// imgtool's `_trailer_size`.
+    public var trailerSize: Int { trailerLayout.trailerSize }
 
     static func tlv(_ type: TLVType, _ value: [UInt8]) -> [UInt8] { le16(type.rawValue) + le16(UInt16(value.count)) + value }
     static func le16(_ v: UInt16) -> [UInt8] { [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)] }
     static func le32(_ v: UInt32) -> [UInt8] { le16(UInt16(truncatingIfNeeded: v)) + le16(UInt16(truncatingIfNeeded: v >> 16)) }
-    static func alignUp(_ v: Int, _ a: Int) -> Int { (v + a - 1) / a * a }
 }
 
 extension ImageVersion {

@@ -1,3 +1,4 @@
+import MCUbootImage
 import Simulation
 
 /// One finding of `lifeboat layout check`.
@@ -79,7 +80,7 @@ public struct LayoutChecker {
             for slot in [layout.slot(image: image, slot: 0), layout.slot(image: image, slot: 1)].compactMap({ $0 }) {
                 guard let device = board.device(forRegion: slot.region), device.eraseSize > 0 else { continue }
                 let sectors = slot.size / device.eraseSize
-                let trailer = sectors * 3 * device.writeSize + 4 * 8 + 16
+                let trailer = TrailerLayout(slotSize: slot.size, eraseSize: device.eraseSize, writeSize: device.writeSize).trailerSize
                 if trailer + 0x200 >= slot.size {
                     error("\(describe(slot)): MCUboot's trailer (\(trailer) bytes for \(sectors) sectors) leaves no room for an image")
                 }

@@ -3,7 +3,7 @@
 // Lifeboat: an MCUboot-compatible serial-recovery bootloader in Swift.
 //
 // Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, Recovery,
-// NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
+// Bootloader, NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
 // modules (Simulation, LifeboatHost, FuzzTargets, the `lifeboat` CLI) may use Foundation, Yams,
 // swift-crypto and ArgumentParser. Every target declares each module it imports, directly
 // (`tools/check-imports`, and `--explicit-target-dependency-import-check error` in tools/test).
@@ -19,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
-        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery", "NRF"]),
+        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery", "Bootloader", "NRF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "SMP", swiftSettings: portable),
         .target(name: "MCUbootImage", dependencies: ["FlashKit", "BootCrypto"], swiftSettings: portable),
         .target(name: "Recovery", dependencies: ["SMP", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
+        .target(name: "Bootloader", dependencies: ["Recovery", "MCUbootImage", "FlashKit"], swiftSettings: portable),
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
@@ -69,6 +70,7 @@ let package = Package(
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Simulation"]),
+        .testTarget(name: "BootloaderTests", dependencies: ["Bootloader", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF", "Recovery", "SMP"]),
         .testTarget(name: "NRFTests", dependencies: ["NRF", "Simulation", "FlashKit"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),

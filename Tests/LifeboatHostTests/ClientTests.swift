@@ -27,10 +27,7 @@ final class LossyTransport: SMPTransport {
 
 @Suite struct ClientTests {
     static func board(policy: UploadPolicy = .primaryOnly) throws -> SimulatedBoard {
-        let loader = DescriptorLoader(root: packageRoot)
-        return try SimulatedBoard(
-            board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"),
-            configuration: RecoveryConfiguration(policy: policy))
+        try simulatedBoard(policy: policy)
     }
 
     static let image: [UInt8] = {
@@ -247,10 +244,7 @@ extension SigningKey {
 /// The devzone thread's case: nRF5340 DK with the secondary slot on the external MX25R64.
 @Suite struct ExternalSecondaryTests {
     static func board(policy: UploadPolicy) throws -> SimulatedBoard {
-        let loader = DescriptorLoader(root: packageRoot)
-        return try SimulatedBoard(
-            board: try loader.loadBoard("nrf5340dk"), layout: try loader.loadLayout("nrf5340dk_external"),
-            configuration: RecoveryConfiguration(policy: policy))
+        try simulatedBoard("nrf5340dk", layout: "nrf5340dk_external", policy: policy)
     }
 
     @Test func primaryOnlyRecoveryWritesInternalFlash() throws {

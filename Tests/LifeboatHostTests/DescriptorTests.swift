@@ -74,39 +74,21 @@ import Testing
         #expect(layout.partitions == [Partition(name: "mcuboot_primary", address: 0x10000, size: 0x10000, region: "external_flash")])
     }
 
-    @Test func boardGeometryMustBePowersOfTwo() {
-        let yaml = """
-            name: odd
-            flash:
-              internal:
-                region: flash_primary
-                size: 0x100000
-                erase-size: 3000
-                write-size: 4
-                erased-value: 0xff
-            """
+    /// Board geometry that no flash has: refused with the field named.
+    @Test(arguments: [
+        ("erase-size", "3000", "flash.internal.erase-size must be a power of two, not 3000"),
+        ("erased-value", "0x1ff", "flash.internal.erased-value must be 0x00 or 0xff, not 511"),
+        ("size", "0x7fffffffffffffff", "flash.internal.size: 0x7fffffffffffffff is outside the 32-bit address space"),
+    ])
+    func brokenBoardGeometryIsRefused(field: String, value: String, message: String) {
+        var fields = ["size": "0x100000", "erase-size": "0x1000", "write-size": "4", "erased-value": "0xff"]
+        fields[field] = value
+        let yaml = "name: odd\nflash:\n  internal:\n    region: flash_primary\n"
+            + fields.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)\n" }.joined()
         #expect {
             try DescriptorLoader.parseBoard(yaml: yaml, path: "odd.yml")
         } throws: { error in
-            "\(error)".contains("flash.internal.erase-size must be a power of two, not 3000")
-        }
-    }
-
-    @Test func boardErasedValueMustBe00OrFF() {
-        let yaml = """
-            name: odd
-            flash:
-              internal:
-                region: flash_primary
-                size: 0x100000
-                erase-size: 0x1000
-                write-size: 4
-                erased-value: 0x1ff
-            """
-        #expect {
-            try DescriptorLoader.parseBoard(yaml: yaml, path: "odd.yml")
-        } throws: { error in
-            "\(error)".contains("flash.internal.erased-value must be 0x00 or 0xff, not 511")
+            "\(error)".contains(message)
         }
     }
 }

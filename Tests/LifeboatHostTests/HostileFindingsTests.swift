@@ -9,10 +9,7 @@ import Testing
 /// (issue 7), on the real board descriptors and the drivers backend `lifeboat sim` runs.
 @Suite struct HostileFindingsTests {
     static func board(policy: UploadPolicy) throws -> SimulatedBoard {
-        let loader = DescriptorLoader(root: packageRoot)
-        return try SimulatedBoard(
-            board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"),
-            configuration: RecoveryConfiguration(policy: policy))
+        try simulatedBoard(policy: policy)
     }
 
     /// Finding 1: under primary-only, the 23-byte frame of an SMP v2 image erase with body `{}`

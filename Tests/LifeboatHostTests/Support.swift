@@ -1,4 +1,7 @@
 import Foundation
+import Simulation
+import Recovery
+import LifeboatHost
 import Testing
 
 /// The package root (this file is Tests/LifeboatHostTests/Support.swift).
@@ -155,4 +158,12 @@ func applicationBytes(count: Int, seed: UInt32 = 1) -> [UInt8] {
         state = state &* 1_664_525 &+ 1_013_904_223
         return UInt8(truncatingIfNeeded: state >> 24)
     }
+}
+
+/// A simulated board from the shipped descriptors (drivers backend, as `lifeboat sim` runs it).
+func simulatedBoard(_ board: String = "nrf52840dk", layout: String? = nil, policy: UploadPolicy = .primaryOnly) throws -> SimulatedBoard {
+    let loader = DescriptorLoader(root: packageRoot)
+    return try SimulatedBoard(
+        board: try loader.loadBoard(board), layout: try loader.loadLayout(layout ?? board),
+        configuration: RecoveryConfiguration(policy: policy))
 }

@@ -26,7 +26,7 @@ extension RecoveryServer {
             switch outcome {
             case .started: x.event = .uploadStarted(target, size: upload.imageSize)
             case .written(let next): x.event = .uploadProgress(target, offset: next, size: upload.imageSize)
-            case .completed(let size): x.event = .uploadCompleted(target, size: size)
+            case .completed(let size, _): x.event = .uploadCompleted(target, size: size)
             case .resumed(let at): x.event = .uploadResumed(target, offset: at, size: upload.imageSize)
             case .mismatch: break
             }
@@ -35,6 +35,11 @@ extension RecoveryServer {
         x.successCode()
         x.writer.key("off")
         x.writer.unsigned(UInt64(outcome.replyOffset))
+        if case .completed(_, let match?) = outcome {
+            // Zephyr's final-chunk image check; MCUboot sends none. Clients that see it check it.
+            x.writer.key("match")
+            x.writer.bool(match)
+        }
         x.writer.end()
     }
 
@@ -74,6 +79,7 @@ extension UploadError {
         case .unsupportedWriteSize: .flashConfigQueryFail
         case .eraseFailed: .flashEraseFailed
         case .writeFailed: .flashWriteFailed
+        case .readFailed: .flashReadFailed
         }
     }
 

@@ -25,6 +25,9 @@ public enum UploadError: Error, Equatable, Sendable {
     case eraseFailed(FlashError)
     /// Programming the chunk failed. The session is abandoned: the client must restart at 0.
     case writeFailed(FlashError)
+    /// Reading the slot back for the final hash check failed (the image is written; the
+    /// client learns nothing about it and should read the image state).
+    case readFailed(FlashError)
 
     public var description: StaticString {
         switch self {
@@ -38,6 +41,7 @@ public enum UploadError: Error, Equatable, Sendable {
         case .unsupportedWriteSize: "slot write size not supported"
         case .eraseFailed: "flash erase failed"
         case .writeFailed: "flash write failed"
+        case .readFailed: "flash read failed"
         }
     }
 }

@@ -1,3 +1,4 @@
+import BootCrypto
 import FlashKit
 
 /// The state of one image upload, as a plain value: what MCUboot keeps in `static` locals of
@@ -59,7 +60,7 @@ public struct UploadSession: Sendable {
         }
         guard chunk.data.count <= imageSize - expectedOffset else { throw .dataPastEnd }
         let wrote = try write(chunk.data, to: area)
-        if wrote && isComplete { return .completed(size: imageSize) }
+        if wrote && isComplete { return .completed(size: imageSize, match: try checkSHA(area)) }
         if started { return .started(nextOffset: expectedOffset) }
         return wrote ? .written(nextOffset: expectedOffset) : .mismatch(expected: expectedOffset)
     }
@@ -93,6 +94,31 @@ public struct UploadSession: Sendable {
             for i in 0..<sha.count { self.sha[i] = sha[i] }
         }
         return nil
+    }
+
+    /// Zephyr's image check (`CONFIG_IMG_ENABLE_IMAGE_CHECK`): with a 32-byte `sha` (smpclient
+    /// and mcumgr-toolkit send SHA-256 of the file), the `len` bytes now in the slot are read back
+    /// and hashed, so a client learns whether flash holds what it sent (`"match"`), not only
+    /// whether the transfer went through. nil without a 32-byte `sha`.
+    private func checkSHA(_ area: some NORFlash) throws(UploadError) -> Bool? {
+        guard shaCount == 32 else { return nil }
+        var hasher = SHA256()
+        var chunk = InlineArray<256, UInt8>(repeating: 0)
+        var offset = 0
+        while offset < imageSize {
+            let n = min(256, imageSize - offset)
+            do throws(FlashError) {
+                var span = chunk.mutableSpan
+                try area.read(at: offset, into: &span, count: n)
+            } catch {
+                throw .readFailed(error)
+            }
+            chunk.span.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            offset += n
+        }
+        let digest = hasher.finalize()
+        for i in 0..<32 where digest.bytes[i] != sha[i] { return false }
+        return true
     }
 
     private func matchesSHA(_ candidate: UnsafeRawBufferPointer) -> Bool {
@@ -167,8 +193,9 @@ public enum UploadOutcome: Equatable, Sendable {
     case started(nextOffset: Int)
     /// A later chunk was written; the session now expects `nextOffset`.
     case written(nextOffset: Int)
-    /// The last byte was written.
-    case completed(size: Int)
+    /// The last byte was written. `match`: whether the slot's `len` bytes hash to the upload's
+    /// 32-byte `sha` (nil when the client sent none).
+    case completed(size: Int, match: Bool?)
     /// `off == 0` with the `sha` and `len` of the upload in progress: nothing was written, the
     /// client continues from `at`.
     case resumed(at: Int)
@@ -180,7 +207,7 @@ public enum UploadOutcome: Equatable, Sendable {
     public var replyOffset: Int {
         switch self {
         case .started(let next), .written(let next): next
-        case .completed(let size): size
+        case .completed(let size, _): size
         case .resumed(let at): at
         case .mismatch(let expected): expected
         }

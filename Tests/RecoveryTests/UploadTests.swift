@@ -329,7 +329,8 @@ func expectProgressiveErase(
         #expect(r.body == .map([("rc", 0), ("off", 20)]))
         // `len` is ignored after off 0; `image`, when present, must name the session's slot.
         let r2 = rig.upload(off: 20, data: Array(data[20...]), len: 9999, image: 0)
-        #expect(r2.body == .map([("rc", 0), ("off", 40)]))
+        // The 32-byte `sha` (all 7s) is not the data's SHA-256: the image check says so.
+        #expect(r2.body == .map([("rc", 0), ("off", 40), ("match", false)]))
         #expect(Array(rig.slotBytes(SlotAddress(image: 0, slot: 0))[0..<40]) == data)
     }
 
@@ -362,5 +363,23 @@ func expectProgressiveErase(
         expectUploaded(rig, second, at: SlotAddress(image: 0, slot: 0), before: before)
         let list = rig.send(op: .read, group: 1, command: 0, body: .map([]))
         #expect(list.body?["images"]?.array?.first?["version"] == "3.1.0")
+    }
+
+    /// Zephyr's image check on the final chunk: with a 32-byte `sha` the slot is read back and
+    /// hashed (`"match"`); a shorter `sha` is only a session tag and gets no `match`.
+    @Test(arguments: [UInt8(0), 1])
+    func finalChunkReportsMatch(version: UInt8) throws {
+        let image = payloadBytes(5000, seed: 9)
+        for (sha, expected) in [(sha256(image), CBOR.bool(true)), (sha256(image.reversed()), .bool(false))] {
+            let rig = try Rig()
+            #expect(rig.upload(off: 0, data: Array(image[0..<3000]), len: 5000, sha: sha, version: version).body?["off"] == 3000)
+            let last = rig.upload(off: 3000, data: Array(image[3000...]), version: version)
+            #expect(last.body?["off"] == 5000)
+            #expect(last.body?["match"] == expected)
+        }
+        let rig = try Rig()
+        _ = rig.upload(off: 0, data: Array(image[0..<3000]), len: 5000, sha: [1, 2, 3, 4], version: version)
+        let last = rig.upload(off: 3000, data: Array(image[3000...]), version: version)
+        #expect(last.body?["off"] == 5000 && last.body?["match"] == nil)
     }
 }

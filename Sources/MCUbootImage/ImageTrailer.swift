@@ -272,3 +272,48 @@ extension TrailerLayout {
         try slot.write(at: offset, field.span.extracting(0..<count))
     }
 }
+
+/// Why `boot_set_next` refused.
+public enum SetNextError: Error, Equatable, Sendable {
+    /// The slot's magic is neither erased nor good (`BOOT_EBADIMAGE`, or `BOOT_EBADVECT` for the
+    /// active slot): a stale or torn trailer; the slot must be erased before it is marked.
+    case badMagic(active: Bool)
+    /// A trailer read or write failed (`BOOT_EFLASH`).
+    case flash(FlashError)
+}
+
+extension TrailerLayout {
+    /// MCUboot's `boot_set_next(fa, active, confirm)` (swap and overwrite builds,
+    /// inapp-dfu.md §2.1): what "test", "permanent" and "confirm" write into a slot's trailer.
+    ///
+    /// | magic | active | writes |
+    /// |---|---|---|
+    /// | GOOD | no | nothing (a swap is already scheduled) |
+    /// | GOOD | yes | image_ok, if it is unset |
+    /// | UNSET | no | magic, then image_ok if `confirm`, then swap_info PERM (`confirm`) or TEST, with `image` |
+    /// | UNSET | yes | nothing (a factory image without a trailer counts as confirmed) |
+    /// | BAD | any | refused |
+    ///
+    /// `active` forces `confirm`. The writes are ordered so that a cut after the magic reads as a
+    /// test request (the swap tables do not read swap_info), never as a permanent one.
+    public func setNext<Flash: NORFlash>(_ slot: Flash, image: UInt8, active: Bool, confirm: Bool) throws(SetNextError) {
+        let confirm = confirm || active
+        let state: ImageTrailer
+        do throws(FlashError) { state = try ImageTrailer(reading: slot, layout: self) } catch { throw .flash(error) }
+        guard state.magic != .bad else { throw .badMagic(active: active) }
+        do throws(FlashError) {
+            switch (state.magic, active) {
+            case (.good, true):
+                if state.imageOK == .unset { try writeImageOK(to: slot) }
+            case (.unset, false):
+                try writeMagic(to: slot)
+                if confirm { try writeImageOK(to: slot) }
+                if !overwriteOnly { try writeSwapInfo(confirm ? .permanent : .test, image: image, to: slot) }
+            default:
+                return  // GOOD and not active: already scheduled; UNSET and active: nothing to confirm
+            }
+        } catch {
+            throw .flash(error)
+        }
+    }
+}

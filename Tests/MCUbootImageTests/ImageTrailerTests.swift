@@ -113,4 +113,50 @@ import Testing
         try t.writeImageOK(to: slot)
         #expect(throws: FlashError.notErased) { try t.writeImageOK(to: slot) }
     }
+
+    // MARK: boot_set_next
+
+    /// Test, permanent and confirm, byte by byte on the 472 KiB slot (inapp-dfu.md §2.1).
+    @Test func setNextWritesWhatMCUbootWrites() throws {
+        let secondary = MemoryFlash(size: Self.slotSize, eraseSize: 0x1000, writeSize: 4)
+        let t = TrailerLayout(slot: secondary)
+        // Test: magic + swap_info TEST.
+        try t.setNext(secondary, image: 0, active: false, confirm: false)
+        #expect(Array(secondary.bytes[0x75FD8..<0x76000]) == [0x02, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0xFF, count: 20)
+                + (0..<16).map { ImageTrailer.standardMagic[$0] })
+        // Magic GOOD, not active: a second request (test or permanent) writes nothing.
+        let before = secondary.bytes
+        try t.setNext(secondary, image: 0, active: false, confirm: true)
+        #expect(secondary.bytes == before)
+
+        // Permanent for image 1: magic + image_ok + swap_info 0x13.
+        let other = MemoryFlash(size: Self.slotSize, eraseSize: 0x1000, writeSize: 4)
+        try t.setNext(other, image: 1, active: false, confirm: true)
+        #expect(try ImageTrailer(reading: other, layout: t)
+                == ImageTrailer(magic: .good, imageOK: .set, copyDone: .unset, swapType: .permanent, swapImage: 1))
+        #expect(Array(other.bytes[0x75FE8..<0x75FEC]) == [0x01, 0xFF, 0xFF, 0xFF])
+
+        // Confirm of the active (swapped-in) primary: image_ok only, once.
+        let primary = MemoryFlash(size: Self.slotSize, eraseSize: 0x1000, writeSize: 4)
+        try t.writeMagic(to: primary)
+        try t.writeCopyDone(to: primary)
+        try t.setNext(primary, image: 0, active: true, confirm: false)
+        #expect(try ImageTrailer(reading: primary, layout: t).imageOK == .set)
+        let confirmed = primary.bytes
+        try t.setNext(primary, image: 0, active: true, confirm: true)
+        #expect(primary.bytes == confirmed)
+
+        // A factory image without a trailer: confirming it writes nothing.
+        let factory = MemoryFlash(size: Self.slotSize, eraseSize: 0x1000, writeSize: 4)
+        try t.setNext(factory, image: 0, active: true, confirm: true)
+        #expect(factory.bytes.allSatisfy { $0 == 0xFF })
+    }
+
+    @Test func setNextRefusesABadMagic() throws {
+        let slot = MemoryFlash(size: 0x4000, eraseSize: 0x1000, writeSize: 4)
+        slot.bytes[0x4000 - 3] = 0x00
+        let t = TrailerLayout(slot: slot)
+        #expect(throws: SetNextError.badMagic(active: false)) { try t.setNext(slot, image: 0, active: false, confirm: false) }
+        #expect(throws: SetNextError.badMagic(active: true)) { try t.setNext(slot, image: 0, active: true, confirm: true) }
+    }
 }

@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
-        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery", "NRF"]),
+        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery", "Bootloader", "NRF"]),
         .target(
             name: "LifeboatHost",
             dependencies: [
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Simulation"]),
         .testTarget(name: "BootloaderTests", dependencies: ["Bootloader", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF", "Recovery", "SMP"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF", "Recovery", "SMP", "Bootloader", "MCUbootImage"]),
         .testTarget(name: "NRFTests", dependencies: ["NRF", "Simulation", "FlashKit"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(

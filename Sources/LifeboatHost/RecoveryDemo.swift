@@ -135,9 +135,3 @@ public struct RecoveryDemo {
     private func hex(_ v: Int) -> String { String(v, radix: 16) }
 }
 
-extension ImageVersion {
-    /// "maj.min.rev", plus ".build" when non-zero (MCUboot's image-list form).
-    public var text: String {
-        "\(major).\(minor).\(revision)" + (build != 0 ? ".\(build)" : "")
-    }
-}

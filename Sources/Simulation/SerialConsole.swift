@@ -82,6 +82,18 @@ public final class SerialConsole {
         if action == .reset {
             board.reset()
             log("board reset (#\(board.resetCount)): upload state cleared, flash kept")
+            runBootStage()
+        }
+    }
+
+    /// Runs the board's boot stage (at start and after every reset) and logs what it did. The
+    /// simulator has no application stage yet, so the board then serves recovery whatever the
+    /// decision; an upgrade the boot stage carries out is real, on the board's flash.
+    public func runBootStage() {
+        let (outcome, events) = board.boot()
+        for event in events { log(event.description) }
+        if case .boot = outcome {
+            log("boot: (the simulator has no application stage yet: the board stays in serial recovery)")
         }
     }
 

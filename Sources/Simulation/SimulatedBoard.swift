@@ -1,3 +1,4 @@
+import Bootloader
 import FlashKit
 import Foundation
 import NRF
@@ -98,6 +99,8 @@ public final class SimulatedBoard {
     public private(set) var link: SerialRecoveryLink<BoardSlots>
     /// Number of resets since the simulator started.
     public private(set) var resetCount = 0
+    /// How the boot stage upgrades and validates (``boot(_:)``).
+    public var bootConfiguration = BootConfiguration()
 
     /// Builds the board. With `stateDirectory`, each flash device is the raw file
     /// `<dir>/<device>.bin` (created erased when absent), so flash survives a restart.
@@ -220,6 +223,14 @@ public final class SimulatedBoard {
         _ bytes: [UInt8], transmit: (UnsafeRawBufferPointer) -> Void, observe: (LinkEvent) -> Void = { _ in }
     ) -> RecoveryAction {
         bytes.withUnsafeBytes { link.receive($0, transmit: transmit, observe: observe) }
+    }
+
+    /// Runs the boot stage over the board's slots, as firmware does at every reset: the decision
+    /// and every flash step it took (an upgrade is carried out on the board's flash).
+    public func boot(_ inputs: BootInputs = BootInputs()) -> (BootOutcome, [BootEvent]) {
+        var events: [BootEvent] = []
+        let outcome = Bootloader(slots: slots, configuration: bootConfiguration).boot(inputs) { events.append($0) }
+        return (outcome, events)
     }
 
     /// Resets the board: RAM state is lost, flash is kept.

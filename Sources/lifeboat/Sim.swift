@@ -68,6 +68,7 @@ struct Sim: ParsableCommand {
         }
         let console = SerialConsole(board: board, port: port, log: printStatus)
         console.diagnosticsOnConsole = !quietConsole
+        console.runBootStage()
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
         // A parent may have started us with these blocked (a libdispatch worker's signal mask is

@@ -1,0 +1,47 @@
+import Foundation
+import LifeboatHost
+import MCUbootImage
+import Recovery
+import Simulation
+import Testing
+
+/// The boot stage on the simulated nRF52840 DK, driven the way a user drives it: recovery uploads,
+/// then `os reset`; the board's serial console runs the Bootloader at the reset.
+@Suite struct BootStageTests {
+    static func signed(_ version: ImageVersion, padConfirm: Bool) throws -> [UInt8] {
+        var options = SigningOptions(version: version, slotSize: 0x76000)
+        options.padHeader = true
+        options.align = 4
+        options.confirm = padConfirm
+        return try ImageSigner(options: options).sign(applicationBytes(count: 20_000, seed: 5))
+    }
+
+    /// imgtool `--pad --confirm` uploaded to the secondary is taken as a permanent upgrade at the
+    /// next reset, as MCUboot takes it.
+    @Test func paddedConfirmedUploadIsInstalledAtReset() throws {
+        let board = try simulatedBoard(policy: .slotMapping)
+        var log: [String] = []
+        let transport = LoopbackTransport(board: board, baud: nil)
+        transport.console.log = { log.append($0) }
+        let client = SMPClient(transport: transport)
+        let v1 = ImageVersion(major: 1, minor: 0, revision: 0), v2 = ImageVersion(major: 2, minor: 0, revision: 0)
+        try client.upload(try Self.signed(v1, padConfirm: false), image: 1)
+        let update = try Self.signed(v2, padConfirm: true)
+        #expect(update.count == 0x76000)
+        try client.upload(update, image: 2)
+        let primary = board.slots.area(image: 0, slot: 0)!, secondary = board.slots.area(image: 0, slot: 1)!
+        let request = ImageTrailer.swapType(
+            primary: try ImageTrailer(reading: primary, layout: TrailerLayout(slot: primary, overwriteOnly: true)),
+            secondary: try ImageTrailer(reading: secondary, layout: TrailerLayout(slot: secondary, overwriteOnly: true)))
+        #expect(request == .permanent, "the request is in the secondary's trailer")
+        try client.reset()
+        #expect(log.contains("boot: image 0: swap type permanent"))
+        #expect(log.contains("boot: image 0: upgraded to 2.0.0"))
+        let states = try client.imageStates()
+        #expect(states.map(\.slot) == [0] && states.first?.version == "2.0.0")
+        let occupied = try ImageInspector().inspect(primary).occupiedSize
+        #expect(board.devices["internal"]!.bytes(in: 0xC000..<(0xC000 + occupied)) == Array(update[0..<occupied]))
+        // The next reset has nothing to do.
+        #expect(board.boot() == (.boot(version: v2), [.swapType(image: 0, .none), .booting(version: v2)]))
+    }
+}

@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "LifeboatHost",
             dependencies: [
-                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "Recovery",
+                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "Recovery", "Bootloader",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import Bootloader
 import Foundation
 import MCUbootImage
 import Recovery
@@ -33,6 +34,8 @@ public struct RecoveryDemo {
         public var linkSeconds: Double
         /// Driver misuse the NVMC model saw (must stay empty).
         public var driverFaults: Int
+        /// What the boot stage decided at the reset.
+        public var boot: BootOutcome?
     }
 
     /// Runs the recovery, printing the transcript through `print`.
@@ -103,6 +106,16 @@ public struct RecoveryDemo {
             try client.reset()
             return ((), "board reset (reset #\(simulated.resetCount)); flash kept")
         }
+        // The reset ran the boot stage (Bootloader) over the board's flash.
+        let booted = transport.console.lastBoot
+        step("boot stage") { () -> ((), String) in
+            switch booted {
+            case .boot(let version)?: return ((), "primary validates: boots image 0 version \(version.text)")
+            case .recovery(let reason)?: return ((), "stays in recovery: \(reason.description)")
+            case .halted(let error)?: return ((), "halted: \(error)")
+            case nil: return ((), "did not run")
+            }
+        }
 
         let written = device.bytes(in: primary.address..<(primary.address + image.count))
         let matches = written == image
@@ -113,12 +126,14 @@ public struct RecoveryDemo {
               + String(format: "%.2f s", flashSeconds) + " on the \(board.soc)'s datasheet timings (virtual clock)")
         print("link: \(transport.bytesToDevice + transport.bytesFromDevice) bytes on the wire → "
               + String(format: "%.2f s", transport.linkSeconds) + " at \(board.console.baud) baud (8N1)")
-        print(matches && !after.isEmpty ? "recovery complete" : "recovery FAILED")
+        let bootsImage = booted == .boot(version: version)
+        print("boot: the boot stage boots the recovered image: \(bootsImage ? "yes" : "NO") (the simulator has no application stage yet)")
+        print(matches && !after.isEmpty && bootsImage ? "recovery complete" : "recovery FAILED")
         return Result(
             image: image, primaryMatches: matches, statesBefore: before, statesAfter: after, uploadRequests: requests,
             bufferSize: parameters?.0, resets: simulated.resetCount, flashSeconds: flashSeconds,
             linkSeconds: transport.linkSeconds,
-            driverFaults: simulated.nvmcModels.values.reduce(0) { $0 + $1.driverFaults.count })
+            driverFaults: simulated.nvmcModels.values.reduce(0) { $0 + $1.driverFaults.count }, boot: booted)
     }
 
     private func describe(_ states: [ImageState]) -> String {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Bootloader
 import Recovery
 import SMP
 
@@ -54,6 +55,8 @@ public final class SerialConsole {
     public var log: (String) -> Void
     /// Whether dropped frames are explained on the console itself.
     public var diagnosticsOnConsole = true
+    /// What the boot stage decided at the last start or reset (nil before it first ran).
+    public private(set) var lastBoot: BootOutcome?
     /// Virtual time at the start of the upload in progress, to report its flash time.
     private var uploadStartedAt: Double?
 
@@ -91,6 +94,7 @@ public final class SerialConsole {
     /// decision; an upgrade the boot stage carries out is real, on the board's flash.
     public func runBootStage() {
         let (outcome, events) = board.boot()
+        lastBoot = outcome
         for event in events { log(event.description) }
         if case .boot = outcome {
             log("boot: (the simulator has no application stage yet: the board stays in serial recovery)")

@@ -32,6 +32,6 @@ struct Demo: ParsableCommand {
         demo.policy = policy.policy
         demo.applicationSize = size
         let result = try demo.run { print($0) }
-        if !result.primaryMatches || result.statesAfter.isEmpty { throw ExitCode.failure }
+        if !result.primaryMatches || result.statesAfter.isEmpty || result.boot != .boot(version: demo.version) { throw ExitCode.failure }
     }
 }

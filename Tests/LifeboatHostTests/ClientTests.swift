@@ -201,6 +201,8 @@ final class LossyTransport: SMPTransport {
         // 17 page erases at 85 ms and 16 522 word writes at 41 µs, on the NVMC model's clock.
         #expect(abs(result.flashSeconds - (17 * 0.085 + 16_522 * 0.000041)) < 0.01)
         #expect(result.driverFaults == 0)
+        #expect(result.boot == .boot(version: ImageVersion(major: 1, minor: 2, revision: 3)))
+        #expect(lines.contains { $0.hasPrefix("6 boot stage") && $0.contains("boots image 0 version 1.2.3") })
         #expect(lines.last == "recovery complete")
         #expect(lines.contains { $0.hasPrefix("3 image upload") && $0.contains("66088 bytes in 33 requests") })
     }

@@ -17,10 +17,12 @@ public struct BootInputs: Equatable, Sendable {
     }
 }
 
-/// The boot stage's decision, in MCUboot's order (mcuboot-serial-recovery.md §4): the recovery
-/// button, then the retained boot mode, then normal boot processing (upgrades of every image
-/// whose trailers ask for one, then validation of image 0's primary slot), and recovery when no
-/// primary image validates.
+/// The boot stage's decision, in MCUboot's order (mcuboot-serial-recovery.md §4, `main.c`): the
+/// recovery button (before anything else: no pending upgrade is processed), then normal boot
+/// processing (`boot_go`: upgrades of every image whose trailers ask for one, then validation of
+/// image 0's primary slot), then the retained boot mode (checked *after* `boot_go`, so an upgrade
+/// the application requested together with `boot_mode` 1 is carried out first), and recovery
+/// when no primary image validates.
 ///
 /// A plain value over the slots: the same code runs in the simulator (before the application
 /// stage starts) and in firmware (before the jump). Every flash step is reported as a
@@ -40,10 +42,6 @@ public struct Bootloader<Slots: SlotMap> {
             observe(.recoveryRequested(.button))
             return .recovery(.button)
         }
-        if inputs.retainedBootMode == 1 {
-            observe(.recoveryRequested(.retainedBootMode))
-            return .recovery(.retainedBootMode)
-        }
         for image in 0..<slots.imageCount {
             do throws(FlashError) {
                 try upgradeIfRequested(image: image, observe: observe)
@@ -58,6 +56,12 @@ public struct Bootloader<Slots: SlotMap> {
         }
         do throws(ImageRejection) {
             let found = try ImageValidator(policy: configuration.imagePolicy).validate(primary)
+            // MCUboot checks the retained boot mode after `boot_go`: a pending upgrade is
+            // carried out first, then the bootloader stays for recovery.
+            if inputs.retainedBootMode == 1 {
+                observe(.recoveryRequested(.retainedBootMode))
+                return .recovery(.retainedBootMode)
+            }
             observe(.booting(version: found.version))
             return .boot(version: found.version)
         } catch {
@@ -65,8 +69,9 @@ public struct Bootloader<Slots: SlotMap> {
                 observe(.flashFailed(image: 0, fault))
                 return .halted(fault)
             }
-            observe(.recoveryRequested(.noBootableImage(error)))
-            return .recovery(.noBootableImage(error))
+            let reason: RecoveryReason = inputs.retainedBootMode == 1 ? .retainedBootMode : .noBootableImage(error)
+            observe(.recoveryRequested(reason))
+            return .recovery(reason)
         }
     }
 

@@ -94,7 +94,7 @@ let v1 = ImageVersion(major: 1, minor: 0, revision: 0)
 let v2 = ImageVersion(major: 2, minor: 0, revision: 0)
 
 @Suite struct BootDecisionTests {
-    @Test func buttonAndBootModeComeBeforeEverything() throws {
+    @Test func buttonComesBeforeEverythingThenBootMode() throws {
         let rig = try BootRig()
         try rig.put(try BootRig.image(version: v1), inSlot: 0)
         #expect(rig.boot(inputs: BootInputs(recoveryButton: true)).0 == .recovery(.button))
@@ -104,7 +104,23 @@ let v2 = ImageVersion(major: 2, minor: 0, revision: 0)
         #expect(rig.boot().0 == .boot(version: v1))
     }
 
-    /// A pending upgrade is not carried out when recovery is requested: the request waits.
+    /// The retained boot mode is checked after normal boot processing (MCUboot's `main.c`): a
+    /// pending upgrade is carried out, then the board stays in recovery.
+    @Test func bootModeComesAfterThePendingUpgrade() throws {
+        let rig = try BootRig()
+        try rig.put(try BootRig.image(version: v1), inSlot: 0)
+        try rig.put(try BootRig.image(version: v2, seed: 2), inSlot: 1)
+        try rig.requestTest()
+        let (outcome, events) = rig.boot(inputs: BootInputs(retainedBootMode: 1))
+        #expect(outcome == .recovery(.retainedBootMode))
+        #expect(events.contains(.upgraded(image: 0, version: v2)))
+        #expect(rig.boot().0 == .boot(version: v2))
+        // With no bootable image the reason given is still the request.
+        let empty = try BootRig()
+        #expect(empty.boot(inputs: BootInputs(retainedBootMode: 1)).0 == .recovery(.retainedBootMode))
+    }
+
+    /// A pending upgrade is not carried out when the button is held: the request waits.
     @Test func recoveryRequestLeavesAPendingUpgradeAlone() throws {
         let rig = try BootRig()
         try rig.put(try BootRig.image(version: v1), inSlot: 0)

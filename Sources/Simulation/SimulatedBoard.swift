@@ -171,6 +171,8 @@ public final class SimulatedBoard {
         self.clock = clock
         self.slots = BoardSlots(areas: areas)
         self.link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+        // The boot stage trusts what recovery trusts (`lifeboat sim --key`).
+        self.bootConfiguration.imagePolicy = configuration.imagePolicy
     }
 
     /// The slot areas a layout gives on a board, `areas[image][slot]`, over the devices that

@@ -44,4 +44,16 @@ import Testing
         // The next reset has nothing to do.
         #expect(board.boot() == (.boot(version: v2), [.swapType(image: 0, .none), .booting(version: v2)]))
     }
+
+    /// The boot stage trusts what recovery trusts: with a key configured, an unsigned image in the
+    /// primary is not booted.
+    @Test func bootStageUsesTheBoardsImagePolicy() throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        let key = TrustedKey(kind: .ed25519, bytes: [UInt8](repeating: 0x42, count: 44))
+        let board = try SimulatedBoard(
+            board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"),
+            configuration: RecoveryConfiguration(policy: .primaryOnly, imagePolicy: ImagePolicy(trustedKeys: [key])))
+        try board.devices["internal"]!.load(try Self.signed(ImageVersion(major: 1, minor: 0, revision: 0), padConfirm: false), at: 0xC000)
+        #expect(board.boot().0 == .recovery(.noBootableImage(.signatureMissing)))
+    }
 }

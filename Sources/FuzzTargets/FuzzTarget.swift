@@ -23,9 +23,6 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// a simulated board.
     case layout
 
-    /// Parser targets must reach 10^7 executions in 600 s, the whole-server target 10^6.
-    public var isParser: Bool { self != .server }
-
     /// Runs one input.
     public func run(_ input: UnsafeRawBufferPointer) -> [String] {
         var violations = FuzzViolations()

@@ -23,7 +23,7 @@ public struct SoakBenchmark {
         self.uploads = uploads
     }
 
-    public struct Sample: Sendable, Codable {
+    public struct Sample: Sendable {
         public var upload: Int
         public var rssBytes: Int
         public var seconds: Double

@@ -87,8 +87,6 @@ public struct TrailerLayout: Equatable, Sendable {
     }
     /// Where the swap status area begins (`boot_status_off`).
     public var statusOffset: Int { slotSize - trailerSize }
-    /// True when the trailer fits the slot with `minimumImage` bytes to spare before it.
-    public func fits(minimumImage: Int = 0) -> Bool { trailerSize + minimumImage <= slotSize }
 
     /// Offset of swap-status entry (`sector`, `state`).
     public func statusEntryOffset(sector: Int, state: Int) -> Int {

@@ -4,8 +4,9 @@ import FlashKit
 ///
 /// A policy bounds *every* modifying request, not only uploads: under primary-only, recovery may
 /// touch the primary slots and nothing else, whatever command a client sends (an erase of the
-/// secondary slot once slipped past a policy that only uploads consulted). Handlers never reach a
-/// slot's area for modification except through ``RecoveryServer/modifiableArea(_:)``.
+/// secondary slot once slipped past a policy that only uploads consulted). Erase reaches its slot
+/// through ``RecoveryServer/modifiableArea(_:)``; an upload's target comes from
+/// ``UploadPolicy/target(image:in:)``, which asks the same rule.
 extension UploadPolicy {
     /// True when requests under this policy may write or erase `address`.
     ///

@@ -1,5 +1,6 @@
 import BootCrypto
 import FlashKit
+import MCUbootImage
 
 /// The state of one image upload, as a plain value: what MCUboot keeps in `static` locals of
 /// `bs_upload`, made explicit so it can be inspected, tested, and (in a simulator) kept across a
@@ -102,21 +103,14 @@ public struct UploadSession: Sendable {
     /// whether the transfer went through. nil without a 32-byte `sha`.
     private func checkSHA(_ area: some NORFlash) throws(UploadError) -> Bool? {
         guard shaCount == 32 else { return nil }
-        var hasher = SHA256()
-        var chunk = InlineArray<256, UInt8>(repeating: 0)
-        var offset = 0
-        while offset < imageSize {
-            let n = min(256, imageSize - offset)
-            do throws(FlashError) {
-                var span = chunk.mutableSpan
-                try area.read(at: offset, into: &span, count: n)
-            } catch {
-                throw .readFailed(error)
-            }
-            chunk.span.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            offset += n
+        let digest: SHA256.Digest
+        do throws(ImageRejection) {
+            digest = try ImageInspector().computeHash(of: area, count: imageSize)
+        } catch {
+            // `imageSize` fits the slot (checked at the start), so only a read can fail here.
+            if case .flash(let fault) = error { throw .readFailed(fault) }
+            throw .readFailed(.outOfBounds)
         }
-        let digest = hasher.finalize()
         for i in 0..<32 where digest.bytes[i] != sha[i] { return false }
         return true
     }

@@ -112,7 +112,7 @@ public struct Bootloader<Slots: SlotMap> {
 
     /// The image and the primary's trailer must both fit the primary slot.
     func checkFits(_ candidate: ValidatedImage, in primary: Slots.Area, layout: TrailerLayout) throws(ImageRejection) {
-        let end = alignUp(candidate.image.occupiedSize, primary.writeSize)
+        let end = primary.alignUpToWrite(candidate.image.occupiedSize)
         guard end <= layout.statusOffset else { throw .imageExceedsSlot }
     }
 
@@ -138,9 +138,9 @@ public struct Bootloader<Slots: SlotMap> {
         image: Int, _ candidate: ValidatedImage, from secondary: Slots.Area, secondaryLayout: TrailerLayout,
         to primary: Slots.Area, primaryLayout: TrailerLayout, observe: (BootEvent) -> Void
     ) throws(FlashError) {
-        let copySize = alignUp(candidate.image.occupiedSize, primary.writeSize)
-        let imageSectors = alignUp(copySize, primary.eraseSize)
-        let trailerStart = alignDown(primary.size - primaryLayout.trailerSize, primary.eraseSize)
+        let copySize = primary.alignUpToWrite(candidate.image.occupiedSize)
+        let imageSectors = primary.sectorStart(containing: copySize + primary.eraseSize - 1)
+        let trailerStart = primary.sectorStart(containing: primary.size - primaryLayout.trailerSize)
         try primary.erase(at: 0, count: imageSectors)
         observe(.primaryErased(image: image, offset: 0, count: imageSectors))
         if trailerStart >= imageSectors {
@@ -168,12 +168,9 @@ public struct Bootloader<Slots: SlotMap> {
     /// sectors holding its trailer.
     func scramble(_ slot: Slots.Area, layout: TrailerLayout) throws(FlashError) {
         try slot.erase(at: 0, count: slot.eraseSize)
-        let trailerStart = alignDown(slot.size - layout.trailerSize, slot.eraseSize)
+        let trailerStart = slot.sectorStart(containing: slot.size - layout.trailerSize)
         if trailerStart >= slot.eraseSize {
             try slot.erase(at: trailerStart, count: slot.size - trailerStart)
         }
     }
 }
-
-func alignUp(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
-func alignDown(_ value: Int, _ alignment: Int) -> Int { value / alignment * alignment }

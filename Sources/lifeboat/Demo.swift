@@ -8,9 +8,10 @@ struct Demo: ParsableCommand {
         discussion: """
             In one process: builds a test image (SHA-256 TLV, version 1.2.3), then drives the \
             simulated board's recovery server with Lifeboat's SMP client over the console framing: \
-            MCUmgr params, image state read, upload with progress, image state read, reset. Each \
-            step shows its wall time and what it would take on the board (UART at the console baud, \
-            flash at datasheet timings). Exits 0 when the primary slot holds the image byte for byte.
+            MCUmgr params, image state read, upload with progress, image state read, reset, and \
+            the boot stage that the reset runs. Each step shows its wall time and what it would \
+            take on the board (UART at the console baud, flash at datasheet timings). Exits 0 when \
+            the primary slot holds the image byte for byte and the boot stage boots it.
             """
     )
 

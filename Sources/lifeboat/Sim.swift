@@ -12,7 +12,10 @@ struct Sim: ParsableCommand {
             Prints `serial: /dev/pts/N` on stdout when the board is ready; point smpmgr, mcumgr \
             or any terminal at that path (e.g. `smpmgr --port /dev/pts/N image state-read`). \
             `os reset` reboots the simulated board: the upload in progress is forgotten, flash \
-            is kept, the pty stays. Frames that fail (bad CRC, bad base64, over-long line) get \
+            is kept, the pty stays. At start and after every reset the boot stage runs and logs \
+            its decision and each flash step on stderr (an upgrade requested in a secondary's \
+            trailer, e.g. an imgtool --pad --confirm image, is carried out); there is no \
+            application stage yet, so the board then stays in recovery. Frames that fail (bad CRC, bad base64, over-long line) get \
             no SMP reply, as in MCUboot, but a plain-text line on the console and on stderr.
             Stop with Ctrl-C.
             """

@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage",
+                "LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage", "Bootloader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

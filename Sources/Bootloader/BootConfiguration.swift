@@ -3,12 +3,26 @@ import MCUbootImage
 
 /// How an upgrade moves an image from the secondary slot into the primary: configuration as a
 /// type (DESIGN.md), not `#if`.
-public enum UpgradeStrategy: Equatable, Sendable {
+public enum UpgradeStrategy: Equatable, Sendable, CaseIterable {
     /// MCUboot's overwrite-only (`BOOT_UPGRADE_ONLY`, which also sets `_FAST`): the primary's
     /// sectors that the image and the trailer need are erased, the secondary is copied over them,
     /// the primary's magic is written, and the secondary is scrambled. No revert: a test request is
     /// taken as permanent. Every step can be repeated, so a cut anywhere resumes from the start.
     case overwriteOnly
+    /// MCUboot's swap using move (the default): the primary's image sectors are first moved up by
+    /// one sector, then, sector by sector, the secondary's sector goes into the primary and the
+    /// moved-up old sector into the secondary. Progress is recorded in the primary's swap status
+    /// area, so a cut resumes where it stopped; the old image ends in the secondary, ready for a
+    /// revert. Needs equal sector sizes and one spare sector in the primary.
+    case swapUsingMove
+
+    /// The name `lifeboat sim --strategy` takes.
+    public var name: StaticString {
+        switch self {
+        case .overwriteOnly: "overwrite"
+        case .swapUsingMove: "swap-move"
+        }
+    }
 }
 
 /// What a boot stage is configured with.
@@ -20,14 +34,24 @@ public struct BootConfiguration: Sendable {
     /// build number ignored) is refused and scrambled.
     public var downgradePrevention: Bool
 
-    public init(strategy: UpgradeStrategy = .overwriteOnly, imagePolicy: ImagePolicy = ImagePolicy(), downgradePrevention: Bool = false) {
+    public init(strategy: UpgradeStrategy = .swapUsingMove, imagePolicy: ImagePolicy = ImagePolicy(), downgradePrevention: Bool = false) {
         self.strategy = strategy
         self.imagePolicy = imagePolicy
         self.downgradePrevention = downgradePrevention
     }
 
-    /// The trailer layout the strategy keeps in `slot`.
-    public func trailerLayout<Flash: NORFlash>(of slot: Flash) -> TrailerLayout {
-        TrailerLayout(slot: slot, overwriteOnly: strategy == .overwriteOnly)
+    /// The trailer layouts of an image's two slots under this strategy. Both use one status-area
+    /// size, MCUboot's `BOOT_MAX_IMG_SECTORS` (derived from the larger slot, as
+    /// `CONFIG_BOOT_MAX_IMG_SECTORS_AUTO` does), and the primary's write size, `BOOT_WRITE_SZ`
+    /// (the larger of the primary's and the scratch's), so the fields sit where MCUboot and
+    /// imgtool put them and the status area is sized alike in both slots.
+    public func trailerLayouts<Flash: NORFlash>(primary: Flash, secondary: Flash?, scratch: Flash? = nil) -> (primary: TrailerLayout, secondary: TrailerLayout?) {
+        let overwrite = strategy == .overwriteOnly
+        let sectors = max(primary.size / primary.eraseSize, secondary.map { $0.size / $0.eraseSize } ?? 0)
+        let writeSize = max(primary.writeSize, scratch?.writeSize ?? 0)
+        func layout(_ slot: Flash) -> TrailerLayout {
+            TrailerLayout(slotSize: slot.size, eraseSize: slot.eraseSize, writeSize: writeSize, statusSectors: sectors, overwriteOnly: overwrite)
+        }
+        return (layout(primary), secondary.map(layout))
     }
 }

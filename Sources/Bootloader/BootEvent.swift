@@ -21,6 +21,20 @@ public enum BootOutcome: Equatable, Sendable {
     case halted(FlashError)
 }
 
+/// Why an upgrade that the trailers ask for cannot be carried out with the configured strategy.
+public enum SwapRefusal: Equatable, Sendable {
+    /// Swap using move needs equal sector sizes, and the primary at most one sector larger than
+    /// the secondary (MCUboot `boot_slots_compatible`).
+    case incompatibleSlots
+    /// The image, the moved-up sector and the trailer sectors do not all fit the primary (MCUboot
+    /// "Not enough free space to run swap upgrade").
+    case notEnoughSpace
+    /// The status area records progress, but the rest of the trailer cannot describe a swap in
+    /// progress (no swap type, a swap size beyond the slot): the status is not resumed, and the
+    /// primary is booted if it validates. MCUboot would resume with whatever it read.
+    case impossibleStatus
+}
+
 /// One observable step of a boot, for the simulator's log and for tests. Values, no strings.
 public enum BootEvent: Equatable, Sendable {
     case recoveryRequested(RecoveryReason)
@@ -28,12 +42,27 @@ public enum BootEvent: Equatable, Sendable {
     case swapType(image: Int, ImageTrailer.SwapType)
     /// The secondary of `image` did not validate (or was a downgrade): it is scrambled, not used.
     case secondaryRejected(image: Int, ImageRejection)
-    /// Flash steps of an upgrade, in the order they happen.
+    /// The trailers ask for an upgrade that the strategy cannot carry out; nothing is written.
+    case swapRefused(image: Int, SwapRefusal)
+    /// Overwrite-only's flash steps, in the order they happen.
     case primaryErased(image: Int, offset: Int, count: Int)
     case copied(image: Int, bytes: Int)
     case primaryMagicWritten(image: Int)
     case secondaryScrambled(image: Int)
     case upgraded(image: Int, version: ImageVersion)
+    /// A swap of `sectors` sector steps begins (the status area is initialised next).
+    case swapStarted(image: Int, ImageTrailer.SwapType, sectors: Int)
+    /// An interrupted swap is picked up where its status area says it stopped.
+    case swapResumed(image: Int, ImageTrailer.SwapType, from: SwapProgress)
+    /// A revert is made restartable first: the secondary's trailer asks for a permanent upgrade
+    /// (MCUboot `fixup_revert`), so a cut before the status is initialised still reverts.
+    case revertPrepared(image: Int)
+    /// Swap using move: the primary's image sectors moved up by one.
+    case sectorsMoved(image: Int, count: Int)
+    /// Every sector step of the swap is done.
+    case sectorsSwapped(image: Int, count: Int)
+    /// image_ok (permanent, revert) and copy_done written in the primary: the swap is complete.
+    case swapCompleted(image: Int, ImageTrailer.SwapType)
     case flashFailed(image: Int, FlashError)
     case booting(version: ImageVersion)
 }

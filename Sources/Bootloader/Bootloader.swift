@@ -75,38 +75,49 @@ public struct Bootloader<Slots: SlotMap> {
         }
     }
 
-    /// Reads both trailers of `image`, and upgrades when MCUboot's tables ask for it and the
-    /// secondary validates; scrambles a secondary that asks but does not validate.
+    /// Carries out what the trailers of `image` ask for with the configured strategy: an
+    /// interrupted swap is resumed first; otherwise MCUboot's tables decide, and the secondary is
+    /// validated before anything is written (a secondary that asks but does not validate is
+    /// scrambled).
     func upgradeIfRequested(image: Int, observe: (BootEvent) -> Void) throws(FlashError) {
         guard let primary = slots.area(image: image, slot: 0), let secondary = slots.area(image: image, slot: 1) else { return }
-        let primaryLayout = configuration.trailerLayout(of: primary)
-        let secondaryLayout = configuration.trailerLayout(of: secondary)
-        let type = ImageTrailer.swapType(
-            primary: try ImageTrailer(reading: primary, layout: primaryLayout),
-            secondary: try ImageTrailer(reading: secondary, layout: secondaryLayout))
-        observe(.swapType(image: image, type))
-        // Overwrite-only has no revert: a test request is carried out as a permanent one.
-        guard type == .test || type == .permanent else { return }
-
-        let validator = ImageValidator(policy: configuration.imagePolicy)
-        let candidate: ValidatedImage
-        do throws(ImageRejection) {
-            candidate = try validator.validate(secondary)
-            try checkFits(candidate, in: primary, layout: primaryLayout)
-            if configuration.downgradePrevention {
-                try checkNotDowngrade(candidate, over: primary, validator: validator)
-            }
-        } catch {
-            if case .flash(let fault) = error { throw fault }
-            observe(.secondaryRejected(image: image, error))
-            try scramble(secondary, layout: secondaryLayout)
-            observe(.secondaryScrambled(image: image))
-            return
-        }
+        let layouts = configuration.trailerLayouts(primary: primary, secondary: secondary, scratch: slots.scratch)
+        let slots = ImageSlots(image: image, primary: primary, secondary: secondary,
+                               primaryLayout: layouts.primary, secondaryLayout: layouts.secondary!)
         switch configuration.strategy {
         case .overwriteOnly:
-            try overwrite(image: image, candidate, from: secondary, secondaryLayout: secondaryLayout,
-                          to: primary, primaryLayout: primaryLayout, observe: observe)
+            try overwriteIfRequested(slots, observe: observe)
+        case .swapUsingMove:
+            try swapUsingMove(slots, observe: observe)
+        }
+    }
+
+    /// Validates the secondary of `slots` as an upgrade (`type` test or permanent: also the fit in
+    /// the primary and downgrade prevention; revert: only that it validates). A rejected
+    /// secondary is reported and scrambled, unless it holds neither an image nor a trailer
+    /// (nothing to scramble, and erasing it again at every boot would only wear the flash).
+    func acceptSecondary(_ slots: ImageSlots<Slots.Area>, for type: ImageTrailer.SwapType, observe: (BootEvent) -> Void) throws(FlashError) -> ValidatedImage? {
+        let validator = ImageValidator(policy: configuration.imagePolicy)
+        do throws(ImageRejection) {
+            let candidate = try validator.validate(slots.secondary)
+            if type != .revert {
+                try checkFits(candidate, in: slots.primary, layout: slots.primaryLayout)
+                if configuration.downgradePrevention {
+                    try checkNotDowngrade(candidate, over: slots.primary, validator: validator)
+                }
+            }
+            return candidate
+        } catch {
+            if case .flash(let fault) = error { throw fault }
+            observe(.secondaryRejected(image: slots.image, error))
+            // A scramble cut after its header erase leaves the request in the trailer: scramble
+            // again. Only an empty slot with an erased trailer is left alone.
+            let request = try ImageTrailer(reading: slots.secondary, layout: slots.secondaryLayout).magic
+            if error != .noImage || request != .unset {
+                try scramble(slots.secondary, layout: slots.secondaryLayout)
+                observe(.secondaryScrambled(image: slots.image))
+            }
+            return nil
         }
     }
 
@@ -128,42 +139,6 @@ public struct Bootloader<Slots: SlotMap> {
         if candidate.version.isLower(than: current.version, includingBuild: false) { throw .downgrade }
     }
 
-    /// Overwrite-only, `_FAST` (MCUboot `boot_copy_image`): erase the primary's sectors the image
-    /// and the trailer need, copy, write the primary magic, then scramble the secondary (header
-    /// sector, then trailer sectors) so the upgrade is not triggered again. A cut anywhere
-    /// leaves the secondary's request in place (it is scrambled last), so the next boot repeats
-    /// the whole overwrite; a cut during the scramble leaves a secondary that no longer
-    /// validates, which the next boot scrambles, and the primary already holds the new image.
-    func overwrite(
-        image: Int, _ candidate: ValidatedImage, from secondary: Slots.Area, secondaryLayout: TrailerLayout,
-        to primary: Slots.Area, primaryLayout: TrailerLayout, observe: (BootEvent) -> Void
-    ) throws(FlashError) {
-        let copySize = primary.alignUpToWrite(candidate.image.occupiedSize)
-        let imageSectors = primary.sectorStart(containing: copySize + primary.eraseSize - 1)
-        let trailerStart = primary.sectorStart(containing: primary.size - primaryLayout.trailerSize)
-        try primary.erase(at: 0, count: imageSectors)
-        observe(.primaryErased(image: image, offset: 0, count: imageSectors))
-        if trailerStart >= imageSectors {
-            try primary.erase(at: trailerStart, count: primary.size - trailerStart)
-            observe(.primaryErased(image: image, offset: trailerStart, count: primary.size - trailerStart))
-        }
-        var buffer = InlineArray<512, UInt8>(repeating: 0)
-        var offset = 0
-        while offset < copySize {
-            let n = min(512, copySize - offset)
-            var span = buffer.mutableSpan
-            try secondary.read(at: offset, into: &span, count: n)
-            try primary.write(at: offset, buffer.span.extracting(0..<n))
-            offset += n
-        }
-        observe(.copied(image: image, bytes: copySize))
-        try primaryLayout.writeMagic(to: primary)
-        observe(.primaryMagicWritten(image: image))
-        try scramble(secondary, layout: secondaryLayout)
-        observe(.secondaryScrambled(image: image))
-        observe(.upgraded(image: image, version: candidate.version))
-    }
-
     /// Makes a slot's image and request unusable: its first sector (the header), then the
     /// sectors holding its trailer.
     func scramble(_ slot: Slots.Area, layout: TrailerLayout) throws(FlashError) {
@@ -173,4 +148,46 @@ public struct Bootloader<Slots: SlotMap> {
             try slot.erase(at: trailerStart, count: slot.size - trailerStart)
         }
     }
+
+    /// Erases the sectors that hold `slot`'s trailer (MCUboot `swap_erase_trailer_sectors`).
+    func eraseTrailerSectors(_ slot: Slots.Area, layout: TrailerLayout) throws(FlashError) {
+        let start = slot.sectorStart(containing: slot.size - layout.trailerSize)
+        try slot.erase(at: start, count: slot.size - start)
+    }
+
+    /// Copies `count` bytes from `source` at `from` to `destination` at `to` (erased beforehand).
+    func copy(_ count: Int, from source: Slots.Area, at from: Int, to destination: Slots.Area, at to: Int) throws(FlashError) {
+        var buffer = InlineArray<512, UInt8>(repeating: 0)
+        var done = 0
+        while done < count {
+            let n = min(512, count - done)
+            var span = buffer.mutableSpan
+            try source.read(at: from + done, into: &span, count: n)
+            try destination.write(at: to + done, buffer.span.extracting(0..<n))
+            done += n
+        }
+    }
+
+    /// The size MCUboot swaps (`boot_read_image_size` of both slots, the larger): header, body
+    /// and both TLV areas of whichever image is larger; 0 for a slot without a readable image.
+    func imageSize(in slot: Slots.Area) throws(FlashError) -> Int {
+        let inspector = ImageInspector()
+        do throws(ImageRejection) {
+            let header = try inspector.readHeader(from: slot)
+            try inspector.checkHeader(header, slotSize: slot.size)
+            return try TLVLayout(reading: slot, header: header).end
+        } catch {
+            if case .flash(let fault) = error { throw fault }
+            return 0
+        }
+    }
+}
+
+/// An image's two slots and their trailer layouts under the configured strategy.
+struct ImageSlots<Area: NORFlash> {
+    let image: Int
+    let primary: Area
+    let secondary: Area
+    let primaryLayout: TrailerLayout
+    let secondaryLayout: TrailerLayout
 }

@@ -12,6 +12,9 @@ public protocol SlotMap {
     var imageCount: Int { get }
     /// The area of `slot` (0 primary, 1 secondary) of `image`, or nil when the layout has none.
     func area(image: Int, slot: Int) -> Area?
+    /// MCUboot's scratch area (`mcuboot_scratch`), used by swap using scratch; nil when the
+    /// layout has none (the default).
+    var scratch: Area? { get }
 }
 
 /// One slot, by image and slot number.
@@ -27,6 +30,8 @@ public struct SlotAddress: Equatable, Sendable {
 }
 
 extension SlotMap {
+    public var scratch: Area? { nil }
+
     /// The area at a flat slot index (`image * 2 + slot`), range-checked.
     public func area(flatIndex: Int) -> Area? {
         guard flatIndex >= 0, flatIndex / 2 < imageCount else { return nil }

@@ -31,6 +31,7 @@ extension NORFlashModel {
         try checkBounds(offset: offset, count: bytes.count)
         let count = bytes.count
         guard count > 0 else { return }
+        markDirty(offset: offset, count: count)
         let erased = erasedValue
         bytes.withUnsafeBufferPointer { src in
             storage.withUnsafeMutableBufferPointer { dst in
@@ -61,6 +62,53 @@ extension NORFlashModel {
         try load(image, at: 0)
         if image.count < size {
             guard writeThrough(offset: image.count, count: size - image.count) else { throw .deviceFault }
+        }
+    }
+
+    /// The contents and write-once state at one moment, to come back to with ``rollBack(to:)``.
+    public struct Checkpoint {
+        let storage: [UInt8]
+        let programmed: [UInt8]
+    }
+
+    /// Saves the contents, and from the first checkpoint on tracks which sectors ever change, so
+    /// that ``rollBack(to:)`` copies back only those (a power-cut sweep rolls an 8 MiB chip back
+    /// thousands of times, and a swap touches only its slots).
+    public func checkpoint() -> Checkpoint {
+        if dirtySectors == nil { dirtySectors = [Bool](repeating: false, count: size / eraseSize) }
+        return Checkpoint(storage: storage, programmed: programmed)
+    }
+
+    /// The sectors written or erased (even with no change) since the first ``checkpoint()``.
+    public var sectorsTouchedSinceCheckpoint: [Int] {
+        guard let dirty = dirtySectors else { return [] }
+        return dirty.indices.filter { dirty[$0] }
+    }
+
+    /// Makes the contents and write-once state what they were at `checkpoint` (any checkpoint of
+    /// this device): sectors unchanged since the first checkpoint are equal everywhere, the others
+    /// are copied back. The power stays as it is; not written through to a backing file.
+    public func rollBack(to checkpoint: Checkpoint) {
+        precondition(checkpoint.storage.count == size, "a checkpoint of another device")
+        guard let dirty = dirtySectors else { return }
+        storage.withUnsafeMutableBytes { dst in
+            programmed.withUnsafeMutableBytes { flags in
+                checkpoint.storage.withUnsafeBytes { src in
+                    checkpoint.programmed.withUnsafeBytes { srcFlags in
+                        var sector = 0
+                        while sector < dirty.count {
+                            guard dirty[sector] else { sector += 1; continue }
+                            var end = sector + 1
+                            while end < dirty.count && dirty[end] { end += 1 }
+                            let offset = sector * eraseSize
+                            let count = (end - sector) * eraseSize
+                            memcpy(dst.baseAddress! + offset, src.baseAddress! + offset, count)
+                            memcpy(flags.baseAddress! + offset, srcFlags.baseAddress! + offset, count)
+                            sector = end
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -88,6 +88,12 @@ public final class NORFlashModel: NORFlash {
     /// reported as `FlashError.deviceFault`).
     public private(set) var lastBackingError: NORFlashModelError?
 
+    /// The board supply this device is on, if any: the rail's countdown and cut replace the
+    /// device's own (``schedulePowerCut(afterOperations:)``).
+    public var rail: PowerRail?
+    /// Sectors changed since the last ``checkpoint()`` (nil: not tracking).
+    var dirtySectors: [Bool]?
+
     /// The path of the backing file, if any.
     public var backingFilePath: String? { backing?.path }
 
@@ -146,8 +152,11 @@ public final class NORFlashModel: NORFlash {
 
     // MARK: NORFlash
 
+    /// Powered on its own and on its rail.
+    var hasPower: Bool { isPowered && (rail?.isPowered ?? true) }
+
     public func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) {
-        guard isPowered else { throw .powerCut }
+        guard hasPower else { throw .powerCut }
         let count = buffer.count
         try checkBounds(offset: offset, count: count)
         record(.read(offset: offset, count: count))
@@ -160,7 +169,7 @@ public final class NORFlashModel: NORFlash {
     }
 
     public func write(at offset: Int, _ bytes: Span<UInt8>) throws(FlashError) {
-        guard isPowered else { throw .powerCut }
+        guard hasPower else { throw .powerCut }
         let count = bytes.count
         try checkWrite(offset: offset, count: count)
         guard !anyProgrammed(offset: offset, count: count) else { throw .notErased }
@@ -186,7 +195,7 @@ public final class NORFlashModel: NORFlash {
     }
 
     public func erase(at offset: Int, count: Int) throws(FlashError) {
-        guard isPowered else { throw .powerCut }
+        guard hasPower else { throw .powerCut }
         try checkErase(offset: offset, count: count)
 
         let operation = FlashOperation.erase(offset: offset, count: count)
@@ -248,6 +257,7 @@ public final class NORFlashModel: NORFlash {
 
     /// Counts one mutating operation against the armed cut; true when this one is to be cut.
     private func consumeCountdown() -> Bool {
+        if let rail { return rail.consume() }
         guard let remaining = operationsUntilPowerCut else { return false }
         if remaining == 0 {
             operationsUntilPowerCut = nil
@@ -259,7 +269,7 @@ public final class NORFlashModel: NORFlash {
 
     private func cutPower(tearing operation: FlashOperation) {
         lastCut = operation
-        isPowered = false
+        if rail == nil { isPowered = false }
     }
 
     func anyProgrammed(offset: Int, count: Int) -> Bool {
@@ -269,7 +279,13 @@ public final class NORFlashModel: NORFlash {
 
     func setProgrammed(offset: Int, count: Int, to flag: UInt8) {
         guard count > 0 else { return }
+        markDirty(offset: offset, count: count)
         programmed.withUnsafeMutableBytes { _ = memset($0.baseAddress! + offset, Int32(flag), count) }
+    }
+
+    func markDirty(offset: Int, count: Int) {
+        guard dirtySectors != nil else { return }
+        for sector in (offset / eraseSize)...((offset + count - 1) / eraseSize) { dirtySectors![sector] = true }
     }
 
     /// Erases `offset..<offset+count` in memory (no write-through).

@@ -18,7 +18,8 @@ struct Sim: ParsableCommand {
             application stage yet, so the board then stays in recovery. Frames that fail (bad CRC, bad base64, over-long line) get \
             no SMP reply, as in MCUboot, but a plain-text line on the console and on stderr.
             Stop with Ctrl-C.
-            """
+            """,
+        subcommands: [Sweep.self]
     )
 
     @Option(help: "Board descriptor name (Boards/<name>/board.yml).")

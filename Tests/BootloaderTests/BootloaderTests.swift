@@ -24,7 +24,12 @@ final class BootRig {
     let slots: Slots
     let junk: [UInt8]
 
-    init(writeSize: Int = 4, erasedValue: UInt8 = 0xFF) throws {
+    /// The boot stage's configuration (``boot(_:inputs:)`` without one); overwrite-only unless a
+    /// test asks for another strategy.
+    var configuration: BootConfiguration
+
+    init(writeSize: Int = 4, erasedValue: UInt8 = 0xFF, strategy: UpgradeStrategy = .overwriteOnly) throws {
+        configuration = BootConfiguration(strategy: strategy)
         flash = try NORFlashModel(size: Self.deviceSize, eraseSize: Self.sector, writeSize: writeSize, erasedValue: erasedValue)
         flash.traceEnabled = false
         var state: UInt32 = 0x1234_5678
@@ -65,17 +70,30 @@ final class BootRig {
         try flash.load(image, at: (slot == 0 ? Self.primary : Self.secondary).lowerBound)
     }
 
-    /// What `boot_set_pending(0)` writes for a test: the secondary's magic (and its swap_info,
-    /// which overwrite-only trailers do not have).
-    func requestTest() throws {
-        try TrailerLayout(slot: secondaryArea, overwriteOnly: true).writeMagic(to: secondaryArea)
+    var layouts: (primary: TrailerLayout, secondary: TrailerLayout?) {
+        configuration.trailerLayouts(primary: primaryArea, secondary: secondaryArea)
     }
 
-    func bootloader(_ configuration: BootConfiguration = BootConfiguration()) -> Bootloader<Slots> {
-        Bootloader(slots: slots, configuration: configuration)
+    /// What `boot_set_pending(0)` (or `boot_set_confirmed` when `permanent`) writes into the
+    /// secondary: its magic, image_ok for a permanent request, and swap_info (which overwrite-only
+    /// trailers do not have).
+    func requestTest(permanent: Bool = false) throws {
+        try layouts.secondary!.setNext(secondaryArea, image: 0, active: false, confirm: permanent)
     }
 
-    func boot(_ configuration: BootConfiguration = BootConfiguration(), inputs: BootInputs = BootInputs()) -> (BootOutcome, [BootEvent]) {
+    /// What the running application's confirm writes: image_ok in the primary.
+    func confirm() throws {
+        try layouts.primary.setNext(primaryArea, image: 0, active: true, confirm: true)
+    }
+
+    func primaryTrailer() throws -> ImageTrailer { try ImageTrailer(reading: primaryArea, layout: layouts.primary) }
+    func secondaryTrailer() throws -> ImageTrailer { try ImageTrailer(reading: secondaryArea, layout: layouts.secondary!) }
+
+    func bootloader(_ configuration: BootConfiguration? = nil) -> Bootloader<Slots> {
+        Bootloader(slots: slots, configuration: configuration ?? self.configuration)
+    }
+
+    func boot(_ configuration: BootConfiguration? = nil, inputs: BootInputs = BootInputs()) -> (BootOutcome, [BootEvent]) {
         var events: [BootEvent] = []
         let outcome = bootloader(configuration).boot(inputs) { events.append($0) }
         return (outcome, events)
@@ -221,7 +239,7 @@ let v2 = ImageVersion(major: 2, minor: 0, revision: 0)
         try rig.put(try BootRig.image(version: v2), inSlot: 0)
         try rig.put(try BootRig.image(version: v1, seed: 2), inSlot: 1)
         try rig.requestTest()
-        let (outcome, events) = rig.boot(BootConfiguration(downgradePrevention: enabled))
+        let (outcome, events) = rig.boot(BootConfiguration(strategy: .overwriteOnly, downgradePrevention: enabled))
         if enabled {
             #expect(events.contains(.secondaryRejected(image: 0, .downgrade)))
             #expect(outcome == .boot(version: v2))

@@ -36,9 +36,11 @@ import Testing
         #expect(request == .permanent, "the request is in the secondary's trailer")
         try client.reset()
         #expect(log.contains("boot: image 0: swap type permanent"))
-        #expect(log.contains("boot: image 0: upgraded to 2.0.0"))
+        #expect(log.contains("boot: image 0: permanent swap complete"))
+        // Swap using move (the default): v2 in the primary, v1 kept in the secondary.
         let states = try client.imageStates()
-        #expect(states.map(\.slot) == [0] && states.first?.version == "2.0.0")
+        #expect(states.map(\.slot) == [0, 1])
+        #expect(states.map(\.version) == ["2.0.0", "1.0.0"])
         let occupied = try ImageInspector().inspect(primary).occupiedSize
         #expect(board.devices["internal"]!.bytes(in: 0xC000..<(0xC000 + occupied)) == Array(update[0..<occupied]))
         // The next reset has nothing to do.

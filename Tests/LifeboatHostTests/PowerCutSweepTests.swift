@@ -1,0 +1,69 @@
+import Bootloader
+import LifeboatHost
+import Simulation
+import Testing
+
+/// The power-cut sweeps of `lifeboat sim sweep`, scenario by scenario, on the boards' layouts
+/// (the QSPI layouts put the secondary on the external MX25R64 model, on the same power rail as
+/// the internal flash). Images of ~40 KB keep the debug build quick; `lifeboat sim sweep` without
+/// `--size` runs the full-slot swap.
+@Suite struct PowerCutSweepTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var board: String
+        var layout: String
+        var scenario: PowerCutSweep.Scenario
+        var testDescription: String { "\(scenario.rawValue) on \(layout)" }
+    }
+
+    static let layouts = [("nrf52840dk", "nrf52840dk"), ("nrf52840dk", "nrf52840dk_qspi"), ("nrf5340dk", "nrf5340dk_external")]
+    static let cases = layouts.flatMap { board, layout in PowerCutSweep.Scenario.allCases.map { Case(board: board, layout: layout, scenario: $0) } }
+
+    /// What every point may end in: the image the scenario leaves, or the one it started from
+    /// when the cut came before the request was recorded (a confirm's single write), or recovery
+    /// while the primary is being rewritten by an upload. Never bricked.
+    static func allowed(_ scenario: PowerCutSweep.Scenario) -> Set<PowerCutSweep.Outcome> {
+        switch scenario {
+        case .swapTest, .permanent, .overwrite: [.bootedNew]
+        case .revert: [.bootedOld]
+        case .confirm: [.bootedNew, .bootedOld]
+        case .recoveryUpload: [.recovery, .bootedNew]
+        }
+    }
+
+    @Test(arguments: cases)
+    func noPointIsBricked(_ c: Case) throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        var sweep = PowerCutSweep(board: try loader.loadBoard(c.board), layout: try loader.loadLayout(c.layout), scenario: c.scenario)
+        sweep.imageSize = 40_000
+        let report = try sweep.run()
+        #expect(report.points > (c.scenario == .confirm ? 0 : 50), "a real scenario: \(report.points) operations")
+        #expect(report.bricked == 0, "\(report.failures.joined(separator: "; "))")
+        #expect(report.outcomes.values.reduce(0, +) == report.points)
+        let seen = Set(report.outcomes.filter { $0.value > 0 }.keys)
+        #expect(seen.isSubset(of: Self.allowed(c.scenario)), "outcomes \(report.outcomes)")
+        #expect(Self.allowed(c.scenario).contains(report.cleanOutcome))
+    }
+
+    /// A second cut during each recovering boot, on the external-flash layout.
+    @Test func secondCutDuringTheRecovery() throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        var sweep = PowerCutSweep(board: try loader.loadBoard("nrf5340dk"), layout: try loader.loadLayout("nrf5340dk_external"), scenario: .revert)
+        sweep.imageSize = 12_000
+        sweep.secondCutStride = 5
+        let report = try sweep.run()
+        #expect(report.bricked == 0, "\(report.failures.joined(separator: "; "))")
+        #expect(report.outcomes.values.reduce(0, +) > report.points * 2, "second cuts were made")
+        #expect(Set(report.outcomes.filter { $0.value > 0 }.keys) == [.bootedOld])
+    }
+
+    @Test func jsonCarriesTheFields() throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        var sweep = PowerCutSweep(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"), scenario: .overwrite)
+        sweep.imageSize = 9_000
+        let report = try sweep.run()
+        let json = report.json
+        for key in ["\"points\": \(report.points)", "\"bricked\": 0", "\"outcomes\": {", "\"points_per_second\": ", "\"strategy\": \"overwrite\""] {
+            #expect(json.contains(key), "\(key) in \(json)")
+        }
+    }
+}

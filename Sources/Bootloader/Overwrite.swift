@@ -1,5 +1,6 @@
 import FlashKit
 import MCUbootImage
+import Recovery
 
 extension Bootloader {
     /// Overwrite-only: a test or permanent request on the secondary is carried out as a

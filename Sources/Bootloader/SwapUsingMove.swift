@@ -1,5 +1,6 @@
 import FlashKit
 import MCUbootImage
+import Recovery
 
 /// The sector arithmetic of swap using move for one image (MCUboot `swap_move.c`).
 ///

@@ -2,8 +2,8 @@
 //
 // Lifeboat: an MCUboot-compatible serial-recovery bootloader in Swift.
 //
-// Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, Recovery,
-// Bootloader, NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
+// Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, DFUTarget,
+// Recovery, Bootloader, NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
 // modules (Simulation, LifeboatHost, FuzzTargets, the `lifeboat` CLI) may use Foundation, Yams,
 // swift-crypto and ArgumentParser. Every target declares each module it imports, directly
 // (`tools/check-imports`, and `--explicit-target-dependency-import-check error` in tools/test).
@@ -19,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
-        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "Recovery", "Bootloader", "NRF"]),
+        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "DFUTarget", "Recovery", "Bootloader", "NRF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,16 +32,17 @@ let package = Package(
         .target(name: "BootCrypto", swiftSettings: portable),
         .target(name: "SMP", swiftSettings: portable),
         .target(name: "MCUbootImage", dependencies: ["FlashKit", "BootCrypto"], swiftSettings: portable),
-        .target(name: "Recovery", dependencies: ["SMP", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
-        .target(name: "Bootloader", dependencies: ["Recovery", "MCUbootImage", "FlashKit"], swiftSettings: portable),
+        .target(name: "DFUTarget", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
+        .target(name: "Recovery", dependencies: ["SMP", "DFUTarget", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
+        .target(name: "Bootloader", dependencies: ["Recovery", "DFUTarget", "MCUbootImage", "FlashKit"], swiftSettings: portable),
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
-        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "Recovery", "Bootloader", "NRF"]),
+        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "DFUTarget", "Recovery", "Bootloader", "NRF"]),
         .target(
             name: "LifeboatHost",
             dependencies: [
-                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "Recovery", "Bootloader",
+                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "DFUTarget", "Recovery", "Bootloader",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "SMP", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost",
+                "SMP", "Recovery", "DFUTarget", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -69,14 +70,14 @@ let package = Package(
         .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"], exclude: ["Fixtures"]),
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
-        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Simulation"]),
-        .testTarget(name: "BootloaderTests", dependencies: ["Bootloader", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost"]),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Simulation"]),
+        .testTarget(name: "BootloaderTests", dependencies: ["Bootloader", "DFUTarget", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF", "Recovery", "SMP", "Bootloader", "MCUbootImage"]),
         .testTarget(name: "NRFTests", dependencies: ["NRF", "Simulation", "FlashKit"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "LifeboatHostTests",
-            dependencies: ["LifeboatHost", "Simulation", "Recovery", "SMP", "FlashKit", "MCUbootImage", "BootCrypto"],
+            dependencies: ["LifeboatHost", "Simulation", "Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Bootloader"],
             exclude: ["Fixtures"]
         ),
     ]

@@ -1,6 +1,6 @@
+import DFUTarget
 import FlashKit
 import MCUbootImage
-import Recovery
 
 /// What the boot stage samples at reset.
 public struct BootInputs: Equatable, Sendable {

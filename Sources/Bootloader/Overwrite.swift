@@ -1,6 +1,6 @@
+import DFUTarget
 import FlashKit
 import MCUbootImage
-import Recovery
 
 extension Bootloader {
     /// Overwrite-only: a test or permanent request on the secondary is carried out as a

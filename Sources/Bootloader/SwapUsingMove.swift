@@ -1,6 +1,6 @@
+import DFUTarget
 import FlashKit
 import MCUbootImage
-import Recovery
 
 /// The sector arithmetic of swap using move for one image (MCUboot `swap_move.c`).
 ///

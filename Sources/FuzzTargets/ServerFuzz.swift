@@ -1,3 +1,4 @@
+import DFUTarget
 import FlashKit
 import Foundation
 import Recovery

@@ -1,3 +1,4 @@
+import DFUTarget
 import MCUbootImage
 import SMP
 

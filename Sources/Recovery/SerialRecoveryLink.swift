@@ -1,3 +1,4 @@
+import DFUTarget
 import SMP
 
 /// Serial recovery over the console framing: bytes in from the UART, lines out to it.

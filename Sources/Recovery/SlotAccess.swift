@@ -1,3 +1,4 @@
+import DFUTarget
 import FlashKit
 
 /// What a request may write or erase: the one rule every handler that modifies flash asks.

@@ -1,5 +1,6 @@
+import DFUTarget
 /// Where an upload's `image` number sends the data: the choice MCUboot users argue about.
-public enum UploadPolicy: Equatable, Sendable {
+public enum UploadPolicy: Equatable, Sendable, UploadTargeting {
     /// MCUboot's default serial recovery: image `N` is written straight into the **primary** slot
     /// of image `N`, overwriting the application (no test/swap/revert cycle). Unlike MCUboot,
     /// `N` is range-checked against the layout instead of indexing past the slot table.

@@ -1,4 +1,5 @@
 import Bootloader
+import DFUTarget
 import FlashKit
 import Foundation
 import NRF

@@ -1,3 +1,4 @@
+import DFUTarget
 import Foundation
 import LifeboatHost
 import Recovery

@@ -1,3 +1,4 @@
+import DFUTarget
 import FlashKit
 @testable import Recovery
 import SMP

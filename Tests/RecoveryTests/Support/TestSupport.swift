@@ -1,4 +1,5 @@
 import BootCrypto
+import DFUTarget
 import FlashKit
 import Foundation
 import MCUbootImage

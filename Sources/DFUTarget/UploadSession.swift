@@ -2,6 +2,14 @@ import BootCrypto
 import FlashKit
 import MCUbootImage
 
+/// Where an upload's `image` number sends the data: recovery's policies (primary-only, slot
+/// mapping) and the application's img_mgmt numbering (free slot, direct upload).
+public protocol UploadTargeting {
+    /// The slot an upload with `image` targets; nil when the number names no slot, or a
+    /// specific refusal (a slot in use).
+    func target(image: Int, in slots: some SlotMap) throws(UploadError) -> SlotAddress?
+}
+
 /// The state of one image upload, as a plain value: what MCUboot keeps in `static` locals of
 /// `bs_upload`, made explicit so it can be inspected, tested, and (in a simulator) kept across a
 /// lost link.
@@ -40,15 +48,15 @@ public struct UploadSession: Sendable {
     /// Forgets the upload (after a failed flash operation, or on reset).
     public mutating func abandon() { self = UploadSession() }
 
-    /// Handles one chunk against `slots` under `policy`.
-    public mutating func receive<Slots: SlotMap>(
-        _ chunk: UploadChunk, policy: UploadPolicy, slots: Slots
+    /// Handles one chunk against `slots`; `policy` decides where an `image` number goes.
+    public mutating func receive<Slots: SlotMap, Policy: UploadTargeting>(
+        _ chunk: UploadChunk, policy: Policy, slots: Slots
     ) throws(UploadError) -> UploadOutcome {
         var started = false
         if chunk.offset == 0 {
             if let resumed = try start(chunk, policy: policy, slots: slots) { return resumed }
             started = true
-        } else if let image = chunk.image, let target, policy.target(image: image, in: slots) != target {
+        } else if let image = chunk.image, let target, (try? policy.target(image: image, in: slots)) != target {
             // A later chunk that names another slot than the upload in progress (two clients
             // interleaving, or a confused one): MCUboot ignores `image` here and would write it
             // into the session's slot. Refused; the session is left as it was.
@@ -67,10 +75,10 @@ public struct UploadSession: Sendable {
     }
 
     /// Starts (or resumes) an upload. Returns an outcome when the chunk is fully answered by a resume.
-    private mutating func start<Slots: SlotMap>(
-        _ chunk: UploadChunk, policy: UploadPolicy, slots: Slots
+    private mutating func start<Slots: SlotMap, Policy: UploadTargeting>(
+        _ chunk: UploadChunk, policy: Policy, slots: Slots
     ) throws(UploadError) -> UploadOutcome? {
-        guard let address = policy.target(image: chunk.image ?? 0, in: slots),
+        guard let address = try policy.target(image: chunk.image ?? 0, in: slots),
             let area = slots.area(image: address.image, slot: address.slot)
         else { throw .imageOutOfRange }
         guard let length = chunk.length else { throw .missingLength }

@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "BootCrypto", swiftSettings: portable),
         .target(name: "SMP", swiftSettings: portable),
         .target(name: "MCUbootImage", dependencies: ["FlashKit", "BootCrypto"], swiftSettings: portable),
-        .target(name: "DFUTarget", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
+        .target(name: "DFUTarget", dependencies: ["SMP", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "Recovery", dependencies: ["SMP", "DFUTarget", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "Bootloader", dependencies: ["Recovery", "DFUTarget", "MCUbootImage", "FlashKit"], swiftSettings: portable),
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),

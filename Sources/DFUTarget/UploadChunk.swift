@@ -1,3 +1,5 @@
+import SMP
+
 /// One decoded image-upload request (SMP group 1, command 1).
 ///
 /// `image` and `length` are only meaningful when `offset` is 0 (MCUboot reads them only then);
@@ -15,6 +17,9 @@ public struct UploadChunk {
     /// ignores it; Lifeboat uses it, as Zephyr's application server does, to resume an
     /// interrupted upload instead of restarting it.
     public var sha: UnsafeRawBufferPointer?
+    /// `"upgrade"`: the application refuses the upload unless the image is newer than the
+    /// running one (MCUboot recovery ignores it).
+    public var upgrade: Bool = false
 
     public init(image: Int? = nil, length: Int? = nil, offset: Int, data: UnsafeRawBufferPointer, sha: UnsafeRawBufferPointer? = nil) {
         self.image = image
@@ -22,5 +27,32 @@ public struct UploadChunk {
         self.offset = offset
         self.data = data
         self.sha = sha
+    }
+
+    /// Decodes an upload request `{image?, len?, off, data, sha?, upgrade?}`; nil when `off` or
+    /// `data` is missing. Unknown keys are skipped; a duplicate key or a value of the wrong type
+    /// throws.
+    public static func decode(_ payload: UnsafeRawBufferPointer) throws(CBORError) -> UploadChunk? {
+        var reader = CBORReader(payload)
+        var scan = try CBORMapScanner(&reader, keys: ["image", "len", "off", "data", "sha", "upgrade"])
+        var image: Int?, length: Int?, offset: Int?
+        var data: UnsafeRawBufferPointer?, sha: UnsafeRawBufferPointer?
+        var upgrade = false
+        while let key = try scan.next(&reader) {
+            switch key {
+            // Values beyond Int (32 bits on the target) are clamped: they then fail the range
+            // checks (slot size, expected offset, image number) instead of trapping.
+            case 0: image = Int(clamping: try reader.readUnsigned())
+            case 1: length = Int(clamping: try reader.readUnsigned())
+            case 2: offset = Int(clamping: try reader.readUnsigned())
+            case 3: data = try reader.readBytes()
+            case 4: sha = try reader.readBytes()
+            default: upgrade = try reader.readBool()
+            }
+        }
+        guard let offset, let data else { return nil }
+        var chunk = UploadChunk(image: image, length: length, offset: offset, data: data, sha: sha)
+        chunk.upgrade = upgrade
+        return chunk
     }
 }

@@ -99,7 +99,8 @@ public struct ImageInspector: Sendable {
         return sha.finalize()
     }
 
-    private func readDigest<Flash: NORFlash>(from slot: Flash, at offset: Int) throws(ImageRejection) -> SHA256.Digest {
+    /// The 32 bytes of a SHA-256 TLV's value at `offset`.
+    public func readDigest<Flash: NORFlash>(from slot: Flash, at offset: Int) throws(ImageRejection) -> SHA256.Digest {
         var bytes = InlineArray<32, UInt8>(repeating: 0)
         do {
             var span = bytes.mutableSpan
@@ -108,6 +109,19 @@ public struct ImageInspector: Sendable {
             throw .flash(error)
         }
         return SHA256.Digest(bytes)
+    }
+}
+
+extension ImageInspector {
+    /// What Zephyr's `img_mgmt_read_info` reads, and what an application's image list shows:
+    /// the header, the TLV areas and the one SHA-256 TLV's value, **without** hashing the image
+    /// or checking a signature (the application trusts the bootloader to validate at boot).
+    public func readInfo<Flash: NORFlash>(from slot: Flash) throws(ImageRejection) -> (header: ImageHeader, hash: SHA256.Digest) {
+        let header = try readHeader(from: slot)
+        try checkHeader(header, slotSize: slot.size)
+        let layout = try TLVLayout(reading: slot, header: header)
+        let entry = try findHashTLV(in: slot, layout: layout)
+        return (header, try readDigest(from: slot, at: entry.offset))
     }
 }
 

@@ -11,7 +11,7 @@ extension RecoveryServer {
     mutating func imageUpload(_ x: inout Exchange) {
         let chunk: UploadChunk
         do throws(CBORError) {
-            guard let decoded = try Self.decodeUpload(x.payload) else { return x.fail(.invalid) }
+            guard let decoded = try UploadChunk.decode(x.payload) else { return x.fail(.invalid) }
             chunk = decoded
         } catch {
             return x.fail(.invalid)
@@ -44,53 +44,4 @@ extension RecoveryServer {
         x.writer.end()
     }
 
-    /// Decodes an upload request; nil when `off` or `data` is missing.
-    static func decodeUpload(_ payload: UnsafeRawBufferPointer) throws(CBORError) -> UploadChunk? {
-        var reader = CBORReader(payload)
-        var scan = try CBORMapScanner(&reader, keys: ["image", "len", "off", "data", "sha", "upgrade"])
-        var image: Int?, length: Int?, offset: Int?
-        var data: UnsafeRawBufferPointer?, sha: UnsafeRawBufferPointer?
-        while let key = try scan.next(&reader) {
-            switch key {
-            // Values beyond Int (32 bits on the target) are clamped: they then fail the range
-            // checks (slot size, expected offset, image number) instead of trapping.
-            case 0: image = Int(clamping: try reader.readUnsigned())
-            case 1: length = Int(clamping: try reader.readUnsigned())
-            case 2: offset = Int(clamping: try reader.readUnsigned())
-            case 3: data = try reader.readBytes()
-            case 4: sha = try reader.readBytes()
-            default: _ = try reader.readBool()
-            }
-        }
-        guard let offset, let data else { return nil }
-        return UploadChunk(image: image, length: length, offset: offset, data: data, sha: sha)
-    }
-}
-
-extension UploadError {
-    /// The image-group error an SMP v2 client gets (Zephyr's `img_mgmt_err_code_t`).
-    public var imageManagementError: ImageManagementError {
-        switch self {
-        case .missingLength, .emptyImage: .invalidLength
-        case .lengthExceedsSlot: .invalidImageTooLarge
-        case .imageOutOfRange: .invalidSlot
-        case .dataPastEnd: .invalidImageDataOverrun
-        case .hashTooLong: .invalidHash
-        case .imageMismatch: .flashContextAlreadySet
-        case .unsupportedWriteSize: .flashConfigQueryFail
-        case .eraseFailed: .flashEraseFailed
-        case .writeFailed: .flashWriteFailed
-        case .readFailed: .flashReadFailed
-        }
-    }
-
-    /// The `rc` an SMP v1 client gets: EINVAL, as MCUboot answers every upload refusal, except
-    /// for a chunk of another image than the upload in progress, which is EBADSTATE (the request
-    /// is fine; the device is busy with another upload).
-    public var mgmtError: MGMTError {
-        switch self {
-        case .imageMismatch: .badState
-        default: .invalid
-        }
-    }
 }

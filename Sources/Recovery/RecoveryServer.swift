@@ -11,7 +11,7 @@ import SMP
 /// the simulator's pty, an in-process test link, and the firmware's UART.
 ///
 /// Dispatch (mcuboot-serial-recovery.md §2.3): os echo / console-echo control / reset / MCUmgr
-/// params / bootloader info; image state read / upload / erase / slot info. Anything else is
+/// params / bootloader info; image state read / state write / upload / erase / slot info. Anything else is
 /// `rc` 8 (ENOTSUP). Errors follow the request's SMP version: v1 gets MCUboot's `{"rc": n}`; v2
 /// gets Zephyr's group error `{"err": {"group": g, "rc": n}}` for command failures, while
 /// SMP-layer errors (unknown command, undecodable request) stay `{"rc": n}`.
@@ -72,6 +72,7 @@ public struct RecoveryServer<Slots: SlotMap> {
         case (SMPGroup.os, OSCommand.mcumgrParams): mcumgrParams(&x)
         case (SMPGroup.os, OSCommand.bootloaderInfo): bootloaderInfo(&x)
         case (SMPGroup.image, ImageCommand.state) where x.header.operation == .read: imageStateRead(&x)
+        case (SMPGroup.image, ImageCommand.state) where x.header.operation == .write: imageStateWrite(&x)
         case (SMPGroup.image, ImageCommand.upload): imageUpload(&x)
         case (SMPGroup.image, ImageCommand.erase): imageErase(&x)
         case (SMPGroup.image, ImageCommand.slotInfo) where x.header.operation == .read: slotInfo(&x)
@@ -119,6 +120,12 @@ public enum RecoveryEvent: Equatable, Sendable {
     case slotErased(SlotAddress)
     /// An erase named a slot the active policy does not let recovery modify; nothing was erased.
     case eraseRefused(SlotAddress, SlotAccessError)
+    /// A state write marked a slot (or found the request already in place).
+    case imageMarked(SlotAddress, ImageMark)
+    /// A state write was refused by the slots' state (unknown hash, a swap already pending, …).
+    case stateWriteRefused(DFUError)
+    /// A state write would modify a slot the active policy does not let recovery modify.
+    case stateWriteDenied(SlotAddress, SlotAccessError)
 }
 
 /// Counters a board exposes for diagnostics.

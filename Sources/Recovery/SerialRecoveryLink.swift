@@ -1,21 +1,36 @@
 import DFUTarget
 import SMP
 
-/// Serial recovery over the console framing: bytes in from the UART, lines out to it.
+/// Something that answers whole SMP messages: the recovery server, or an application's MCUmgr
+/// server (the simulator's application stage).
+public protocol SMPRequestHandler {
+    /// Handles one SMP message and writes the response message into `response` (see
+    /// ``RecoveryServer/handle(request:response:)``).
+    mutating func handle(request message: UnsafeRawBufferPointer, response: UnsafeMutableRawBufferPointer) -> RecoveryReply
+    /// What a reset does to the handler's RAM state.
+    mutating func reboot()
+}
+
+extension RecoveryServer: SMPRequestHandler {}
+
+/// Serial recovery over the console framing.
+public typealias SerialRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>>
+
+/// SMP over the console framing: bytes in from the UART, lines out to it.
 ///
-/// Joins ``SMP/ConsoleFrameDecoder`` (reassembly, base64, CRC), ``RecoveryServer`` and
-/// ``SMP/ConsoleFrameEncoder``. A frame that fails is dropped without an SMP reply, as in MCUboot
-/// (clients only ever see a timeout), but unlike MCUboot the drop is counted and reported to the
-/// caller, which can print a human-readable line on the console (clients skip non-frame text).
-public struct SerialRecoveryLink<Slots: SlotMap> {
-    public var server: RecoveryServer<Slots>
+/// Joins ``SMP/ConsoleFrameDecoder`` (reassembly, base64, CRC), a handler (``RecoveryServer``)
+/// and ``SMP/ConsoleFrameEncoder``. A frame that fails is dropped without an SMP reply, as in
+/// MCUboot (clients only ever see a timeout), but unlike MCUboot the drop is counted and reported
+/// to the caller, which can print a human-readable line on the console (clients skip non-frame text).
+public struct SerialLink<Server: SMPRequestHandler> {
+    public var server: Server
     public private(set) var decoder = ConsoleFrameDecoder()
     /// Frames dropped since start (64 bits, wrapping: see ``RecoveryStatistics``).
     public internal(set) var droppedFrames: UInt64 = 0
     /// Line length of responses (MCUboot: 128, i.e. 124 base64 characters per line).
     public var lineLength = 128
 
-    public init(server: RecoveryServer<Slots>) {
+    public init(server: Server) {
         self.server = server
     }
 

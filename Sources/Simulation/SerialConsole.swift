@@ -57,6 +57,22 @@ public final class SerialConsole {
     public var diagnosticsOnConsole = true
     /// What the boot stage decided at the last start or reset (nil before it first ran).
     public private(set) var lastBoot: BootOutcome?
+    /// MCUboot's `CONFIG_BOOT_SERIAL_WAIT_FOR_DFU`: after a boot decision to boot, the boot
+    /// stage listens this many milliseconds for a valid SMP frame; one latches serial recovery
+    /// (until a reset), otherwise the application starts. 0: no window.
+    public var waitForDFUMilliseconds = 0
+
+    /// Who serves the console.
+    public enum Stage: Equatable, Sendable {
+        /// The boot stage's serial recovery.
+        case recovery
+        /// The boot stage listening for a frame before it boots (until `deadline`, in seconds of
+        /// the monotonic clock).
+        case waitingForDFU(deadline: Double)
+        /// The application (the smp_svr stand-in).
+        case application
+    }
+    public private(set) var stage = Stage.recovery
     /// Virtual time at the start of the upload in progress, to report its flash time.
     private var uploadStartedAt: Double?
 
@@ -69,36 +85,88 @@ public final class SerialConsole {
     /// Serves until the port closes (stdio) or `shouldStop` returns true (checked every 100 ms).
     public func run(shouldStop: () -> Bool = { false }) {
         while !shouldStop() {
-            guard let bytes = port.read(timeoutMilliseconds: 100) else { return }
+            checkDFUWindow()
+            guard let bytes = port.read(timeoutMilliseconds: stageIsWaiting ? 10 : 100) else { return }
             if !bytes.isEmpty { process(bytes) }
         }
+    }
+
+    var stageIsWaiting: Bool { if case .waitingForDFU = stage { true } else { false } }
+
+    /// Starts the application once the wait-for-DFU window has passed without a frame.
+    public func checkDFUWindow(now: Double = SerialConsole.monotonicSeconds()) {
+        guard case .waitingForDFU(let deadline) = stage, now >= deadline else { return }
+        log("boot: no SMP frame within \(waitForDFUMilliseconds) ms: starting the application")
+        startApplication()
     }
 
     /// Handles one batch of received bytes.
     public func process(_ bytes: [UInt8]) {
         var output: [UInt8] = []
-        let action = board.receive(
-            bytes,
-            transmit: { output.append(contentsOf: $0) },
-            observe: { event in self.observe(event, output: &output) })
+        var replied = false
+        let action: RecoveryAction
+        if stage == .application {
+            action = board.receiveApplication(
+                bytes,
+                transmit: { output.append(contentsOf: $0) },
+                observe: { event in self.observe(event, output: &output) })
+        } else {
+            action = board.receive(
+                bytes,
+                transmit: { output.append(contentsOf: $0) },
+                observe: { event in
+                    if case .replied = event { replied = true }
+                    self.observe(event, output: &output)
+                })
+        }
+        if replied, stageIsWaiting {
+            // MCUboot latches on the first valid frame of any command, until the next reset.
+            stage = .recovery
+            log("boot: SMP frame within the wait-for-DFU window: staying in serial recovery until reset")
+        }
         if !output.isEmpty { port.write(output) }
         if action == .reset {
             board.reset()
-            log("board reset (#\(board.resetCount)): upload state cleared, flash kept")
+            let mode = board.retainedBootMode != 0 ? ", boot mode \(board.retainedBootMode) retained" : ""
+            log("board reset (#\(board.resetCount)): RAM state cleared, flash kept\(mode)")
             runBootStage()
         }
     }
 
-    /// Runs the board's boot stage (at start and after every reset) and logs what it did. The
-    /// simulator has no application stage yet, so the board then serves recovery whatever the
-    /// decision; an upgrade the boot stage carries out is real, on the board's flash.
+    /// Seconds of a monotonic clock (the wait-for-DFU window is real time).
+    public static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Runs the board's boot stage (at start and after every reset) and logs what it did; then the
+    /// application starts (after the wait-for-DFU window, if one is set) when it decided to boot,
+    /// and serial recovery serves the console otherwise.
     public func runBootStage() {
-        let (outcome, events) = board.boot()
+        let inputs = board.sampleBootInputs()
+        let (outcome, events) = board.boot(inputs)
         lastBoot = outcome
         for event in events { log(event.description) }
-        if case .boot = outcome {
-            log("boot: (the simulator has no application stage yet: the board stays in serial recovery)")
+        guard case .boot = outcome else {
+            stage = .recovery
+            return
         }
+        if waitForDFUMilliseconds > 0 {
+            stage = .waitingForDFU(deadline: Self.monotonicSeconds() + Double(waitForDFUMilliseconds) / 1000)
+            log("boot: waiting \(waitForDFUMilliseconds) ms for an SMP frame before booting")
+        } else {
+            startApplication()
+        }
+    }
+
+    /// Hands over to the application stage; it announces itself with one plain-text line on the
+    /// console (SMP clients skip non-frame text), as a Zephyr application's banner would.
+    func startApplication() {
+        stage = .application
+        let line = board.applicationBanner()
+        log(line)
+        port.write(Array((line + "\n").utf8))
     }
 
     private func observe(_ event: LinkEvent, output: inout [UInt8]) {
@@ -128,6 +196,17 @@ public final class SerialConsole {
                 log("erased image \(slot.image) slot \(slot.slot)")
             case .eraseRefused(let slot, let why):
                 log("erase of image \(slot.image) slot \(slot.slot) refused: \(why.description)")
+            case .imageMarked(let slot, let mark):
+                switch mark {
+                case .test: log("image \(slot.image) slot \(slot.slot) marked for test: swapped in at the next reset")
+                case .permanent: log("image \(slot.image) slot \(slot.slot) marked permanent: swapped in at the next reset")
+                case .confirmed: log("image \(slot.image) slot \(slot.slot) confirmed")
+                case .unchanged: log("state write: already in place, nothing written")
+                }
+            case .stateWriteRefused(let error):
+                log("state write refused: \(error.description)")
+            case .stateWriteDenied(let slot, let why):
+                log("state write to image \(slot.image) slot \(slot.slot) refused: \(why.description)")
             }
         }
     }

@@ -102,6 +102,27 @@ public final class SimulatedBoard {
     public private(set) var resetCount = 0
     /// How the boot stage upgrades and validates (``boot(_:)``).
     public var bootConfiguration = BootConfiguration()
+    /// The application stage's MCUmgr server, over the same slots (served after a boot).
+    public private(set) var applicationLink: SerialLink<ApplicationServer<BoardSlots>>
+    /// The retained boot mode register (GPREGRET on nRF): survives a reset, read and cleared by
+    /// the boot stage. The application's `os reset` with `boot_mode` 1 sets it.
+    public var retainedBootMode: UInt8 = 0
+    /// The recovery button is held (at every reset while true).
+    public var recoveryButtonHeld = false
+
+    /// The upgrade strategy the boot stage runs; recovery's and the application's trailer writes
+    /// and bootloader-info mode follow it.
+    public var strategy: UpgradeStrategy {
+        get { bootConfiguration.strategy }
+        set {
+            bootConfiguration.strategy = newValue
+            // Bootloader info's mode: 2 overwrite only, 3 swap using move (MCUboot's numbering).
+            let mode = newValue == .overwriteOnly ? 2 : 3
+            link.server.configuration.bootloaderMode = mode
+            applicationLink.server.overwriteOnly = newValue == .overwriteOnly
+            applicationLink.server.bootloaderMode = mode
+        }
+    }
 
     /// Builds the board. With `stateDirectory`, each flash device is the raw file
     /// `<dir>/<device>.bin` (created erased when absent), so flash survives a restart.
@@ -172,8 +193,11 @@ public final class SimulatedBoard {
         self.clock = clock
         self.slots = BoardSlots(areas: areas)
         self.link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+        self.applicationLink = SerialLink(server: ApplicationServer(
+            slots: slots, overwriteOnly: false, bootloaderMode: 3, receiveBufferSize: configuration.receiveBufferSize))
         // The boot stage trusts what recovery trusts (`lifeboat sim --key`).
         self.bootConfiguration.imagePolicy = configuration.imagePolicy
+        self.strategy = bootConfiguration.strategy
     }
 
     /// The slot areas a layout gives on a board, `areas[image][slot]`, over the devices that
@@ -228,6 +252,31 @@ public final class SimulatedBoard {
         bytes.withUnsafeBytes { link.receive($0, transmit: transmit, observe: observe) }
     }
 
+    /// Feeds bytes received on the console UART while the application stage runs.
+    public func receiveApplication(
+        _ bytes: [UInt8], transmit: (UnsafeRawBufferPointer) -> Void, observe: (LinkEvent) -> Void = { _ in }
+    ) -> RecoveryAction {
+        let action = bytes.withUnsafeBytes { applicationLink.receive($0, transmit: transmit, observe: observe) }
+        if action == .reset, let mode = applicationLink.server.requestedBootMode { retainedBootMode = mode }
+        return action
+    }
+
+    /// The line the application stage prints when it starts:
+    /// `app: image 0 version 1.2.3 running, confirmed no`.
+    public func applicationBanner() -> String {
+        let core = DFUCore(slots: slots, overwriteOnly: strategy == .overwriteOnly)
+        let version = core.info(SlotAddress(image: 0, slot: 0))?.header.version.text ?? "?"
+        let confirmed = core.state(image: 0).flags(slot: 0).contains(.confirmed)
+        return "app: image 0 version \(version) running, confirmed \(confirmed ? "yes" : "no")"
+    }
+
+    /// What the boot stage samples at a reset: the button, and the retained boot mode, which
+    /// this read clears (a request is honoured once).
+    public func sampleBootInputs() -> BootInputs {
+        defer { retainedBootMode = 0 }
+        return BootInputs(recoveryButton: recoveryButtonHeld && board.recoveryButton != nil, retainedBootMode: retainedBootMode)
+    }
+
     /// Runs the boot stage over the board's slots, as firmware does at every reset: the decision
     /// and every flash step it took (an upgrade is carried out on the board's flash).
     public func boot(_ inputs: BootInputs = BootInputs()) -> (BootOutcome, [BootEvent]) {
@@ -239,6 +288,7 @@ public final class SimulatedBoard {
     /// Resets the board: RAM state is lost, flash is kept.
     public func reset() {
         link.reboot()
+        applicationLink.reboot()
         for device in devices.values { try? device.sync() }
         resetCount += 1
     }

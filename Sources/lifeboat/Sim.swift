@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bootloader
 import Foundation
 import LifeboatHost
 import MCUbootImage
@@ -11,13 +12,19 @@ struct Sim: ParsableCommand {
         discussion: """
             Prints `serial: /dev/pts/N` on stdout when the board is ready; point smpmgr, mcumgr \
             or any terminal at that path (e.g. `smpmgr --port /dev/pts/N image state-read`). \
-            `os reset` reboots the simulated board: the upload in progress is forgotten, flash \
-            is kept, the pty stays. At start and after every reset the boot stage runs and logs \
-            its decision and each flash step on stderr (an upgrade requested in a secondary's \
-            trailer, e.g. an imgtool --pad --confirm image, is carried out); there is no \
-            application stage yet, so the board then stays in recovery. Frames that fail (bad CRC, bad base64, over-long line) get \
-            no SMP reply, as in MCUboot, but a plain-text line on the console and on stderr.
-            Stop with Ctrl-C.
+            `os reset` reboots the simulated board: RAM state (an upload in progress) is \
+            forgotten, flash is kept, the pty stays. At start and after every reset the boot \
+            stage runs, in MCUboot's order, and logs its decision and each swap step on stderr: \
+            the recovery button (--button), pending upgrades (test, permanent, revert; \
+            --strategy), the primary's validation, the retained boot mode. With no bootable \
+            image, or when asked, it serves serial recovery. Otherwise it boots: the \
+            application stage, a stand-in for a Zephyr smp_svr application, prints \
+            `app: image 0 version X running, confirmed yes|no` and answers MCUmgr on the same \
+            port (image upload into the free slot, state-read, state-write test/confirm, erase, \
+            os reset with boot_mode 1 to enter recovery, enumeration group). Frames that fail \
+            (bad CRC, bad base64, over-long line) get no SMP reply, as in MCUboot, but a \
+            plain-text line on the console and on stderr. Stop with Ctrl-C. \
+            `lifeboat sim sweep` runs power-cut sweeps instead (see its --help).
             """,
         subcommands: [Sweep.self]
     )
@@ -42,6 +49,19 @@ struct Sim: ParsableCommand {
 
     @Flag(help: "Do not write dropped-frame diagnostics on the serial console (stderr only).")
     var quietConsole = false
+
+    @Flag(help: "Hold the recovery button (the board descriptor's pin) at every reset: the boot stage enters serial recovery before anything else.")
+    var button = false
+
+    @Option(help: "Upgrade strategy of the boot stage: swap-move (MCUboot's default; test, confirm, revert) or overwrite (no revert).")
+    var strategy: UpgradeStrategy = .swapUsingMove
+
+    @Option(name: .customLong("wait-for-dfu"), help: "After deciding to boot, listen this many milliseconds for an SMP frame; one latches serial recovery until reset (MCUboot's BOOT_SERIAL_WAIT_FOR_DFU, e.g. 500).")
+    var waitForDFU = 0
+
+    func validate() throws {
+        guard waitForDFU >= 0 else { throw ValidationError("--wait-for-dfu must be 0 or more milliseconds") }
+    }
 
     func run() throws {
         let trusted = try keys.map { path in
@@ -70,8 +90,15 @@ struct Sim: ParsableCommand {
                 printStatus("trusted key: \(key.type.rawValue) \(path) (KEYHASH \(key.keyHash.prefix(4).map { String(format: "%02x", $0) }.joined())…); images must carry its signature")
             }
         }
+        board.strategy = strategy
+        board.recoveryButtonHeld = button
+        if button, board.board.recoveryButton == nil {
+            printStatus("warning: board \(board.board.name) has no recovery button in its descriptor; --button has no effect")
+        }
+        printStatus("boot stage: strategy \(strategy.name)" + (button ? ", recovery button held" : "") + (waitForDFU > 0 ? ", wait for DFU \(waitForDFU) ms" : ""))
         let console = SerialConsole(board: board, port: port, log: printStatus)
         console.diagnosticsOnConsole = !quietConsole
+        console.waitForDFUMilliseconds = waitForDFU
         console.runBootStage()
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }

@@ -49,7 +49,8 @@ final class LossyTransport: SMPTransport {
         #expect(params.bufferSize == 2048 && params.bufferCount == 1)
         #expect(client.maxMessageSize == 2044)
         #expect(try client.bootloaderInfo()["bootloader"] == "MCUboot")
-        #expect(try client.bootloaderInfo(query: "mode")["mode"] == 0)
+        // The simulated board's boot stage swaps using move (MCUboot mode 3).
+        #expect(try client.bootloaderInfo(query: "mode")["mode"] == 3)
     }
 
     @Test func uploadThenStateReadShowsVersionAndHash() throws {

@@ -36,12 +36,18 @@ public struct RecoveryDemo {
         public var driverFaults: Int
         /// What the boot stage decided at the reset.
         public var boot: BootOutcome?
+        /// The line the application stage printed when it started (nil if it did not start).
+        public var applicationBanner: String?
+        /// The image state the application reports.
+        public var applicationStates: [ImageState]
     }
 
     /// Runs the recovery, printing the transcript through `print`.
     public func run(print: (String) -> Void) throws -> Result {
         let simulated = try SimulatedBoard(board: board, layout: layout, configuration: RecoveryConfiguration(policy: policy))
         let transport = LoopbackTransport(board: simulated, baud: board.console.baud)
+        var consoleLines: [String] = []
+        transport.console.log = { consoleLines.append($0) }
         // Board bring-up (the QSPI chip's wake-up and quad enable) is not part of the recovery.
         let clockAtStart = simulated.clock.seconds
         let client = SMPClient(transport: transport)
@@ -117,6 +123,15 @@ public struct RecoveryDemo {
             }
         }
 
+        // It booted: the application stage (smp_svr stand-in) announced itself and now answers.
+        let banner = consoleLines.last { $0.hasPrefix("app: ") }
+        let appStates = try step("application") { () throws -> ([ImageState], String) in
+            guard let banner, transport.console.stage == .application else { return ([], "did not start") }
+            let s = try client.imageStates()
+            return (s, String(banner.dropFirst("app: image 0 ".count)))
+        }
+        if let banner { print("    \(banner)") }
+
         let written = device.bytes(in: primary.address..<(primary.address + image.count))
         let matches = written == image
         let flashSeconds = simulated.clock.seconds - clockAtStart
@@ -127,13 +142,15 @@ public struct RecoveryDemo {
         print("link: \(transport.bytesToDevice + transport.bytesFromDevice) bytes on the wire → "
               + String(format: "%.2f s", transport.linkSeconds) + " at \(board.console.baud) baud (8N1)")
         let bootsImage = booted == .boot(version: version)
-        print("boot: the boot stage boots the recovered image: \(bootsImage ? "yes" : "NO") (the simulator has no application stage yet)")
-        print(matches && !after.isEmpty && bootsImage ? "recovery complete" : "recovery FAILED")
+        let appRuns = banner == "app: image 0 version \(version.text) running, confirmed yes"
+        print("boot: the boot stage boots the recovered image: \(bootsImage ? "yes" : "NO"); the application stage runs it: \(appRuns ? "yes" : "NO")")
+        print(matches && !after.isEmpty && bootsImage && appRuns ? "recovery complete" : "recovery FAILED")
         return Result(
             image: image, primaryMatches: matches, statesBefore: before, statesAfter: after, uploadRequests: requests,
             bufferSize: parameters?.0, resets: simulated.resetCount, flashSeconds: flashSeconds,
             linkSeconds: transport.linkSeconds,
-            driverFaults: simulated.nvmcModels.values.reduce(0) { $0 + $1.driverFaults.count }, boot: booted)
+            driverFaults: simulated.nvmcModels.values.reduce(0) { $0 + $1.driverFaults.count }, boot: booted,
+            applicationBanner: banner, applicationStates: appStates)
     }
 
     private func describe(_ states: [ImageState]) -> String {

@@ -178,12 +178,7 @@ public final class SMPClient {
         guard let images = r.body["images"]?.arrayValue else {
             throw SMPClientError.badResponse(command: "image state read", reason: "no \"images\" array")
         }
-        return images.map { entry in
-            ImageState(
-                image: entry["image"]?.intValue, slot: entry["slot"]?.intValue ?? -1,
-                version: entry["version"]?.stringValue ?? "?", hash: entry["hash"]?.bytesValue,
-                flags: ["bootable", "pending", "confirmed", "active", "permanent"].filter { entry[$0]?.boolValue == true })
-        }
+        return images.map(Self.imageState)
     }
 
     /// Slot info.
@@ -200,10 +195,31 @@ public final class SMPClient {
         try check(r, "image erase")
     }
 
-    /// `os reset`.
-    public func reset() throws {
-        let r = try request("os reset", operation: .write, group: SMPGroup.os, command: OSCommand.reset)
+    /// `os reset`; with `bootMode` 1 an application asks the bootloader to stay in serial recovery.
+    public func reset(bootMode: Int? = nil) throws {
+        let body: CBORValue = bootMode.map { .map([("boot_mode", .unsigned(UInt64($0)))]) } ?? .map([])
+        let r = try request("os reset", operation: .write, group: SMPGroup.os, command: OSCommand.reset, body: body)
         try check(r, "os reset")
+    }
+
+    /// Image state write: a test (or, with `confirm`, permanent) request for the image with
+    /// `hash`; `confirm` without a hash confirms the running image. Returns the image states the
+    /// device answers with.
+    @discardableResult
+    public func stateWrite(hash: [UInt8]?, confirm: Bool = false) throws -> [ImageState] {
+        var fields: [(CBORValue, CBORValue)] = []
+        if let hash { fields.append(("hash", .bytes(hash))) }
+        if confirm { fields.append(("confirm", .bool(true))) }
+        let r = try request("image state write", operation: .write, group: SMPGroup.image, command: ImageCommand.state, body: .map(fields))
+        try check(r, "image state write")
+        return (r.body["images"]?.arrayValue ?? []).map(Self.imageState)
+    }
+
+    static func imageState(_ entry: CBORValue) -> ImageState {
+        ImageState(
+            image: entry["image"]?.intValue, slot: entry["slot"]?.intValue ?? -1,
+            version: entry["version"]?.stringValue ?? "?", hash: entry["hash"]?.bytesValue,
+            flags: ["bootable", "pending", "confirmed", "active", "permanent"].filter { entry[$0]?.boolValue == true })
     }
 
     /// Uploads `data` as image number `image` (see the server's upload policy), following the

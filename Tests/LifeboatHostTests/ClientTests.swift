@@ -204,6 +204,10 @@ final class LossyTransport: SMPTransport {
         #expect(result.driverFaults == 0)
         #expect(result.boot == .boot(version: ImageVersion(major: 1, minor: 2, revision: 3)))
         #expect(lines.contains { $0.hasPrefix("6 boot stage") && $0.contains("boots image 0 version 1.2.3") })
+        // The demo goes on after its reset: the application stage starts and answers.
+        #expect(result.applicationBanner == "app: image 0 version 1.2.3 running, confirmed yes")
+        #expect(lines.contains("    app: image 0 version 1.2.3 running, confirmed yes"))
+        #expect(result.applicationStates.map(\.flags) == [["bootable", "confirmed", "active"]])
         #expect(lines.last == "recovery complete")
         #expect(lines.contains { $0.hasPrefix("3 image upload") && $0.contains("66088 bytes in 33 requests") })
     }

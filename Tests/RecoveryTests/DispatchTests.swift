@@ -143,7 +143,6 @@ import Testing
     static let unsupported: [(UInt16, UInt8, SMPOperation)] = [
         (0, 2, .read), (0, 3, .write), (0, 4, .read), (0, 7, .write), (0, 9, .read), (0, 255, .write),
         (1, 2, .write), (1, 3, .read), (1, 4, .write), (1, 7, .read), (1, 255, .write),
-        (1, 0, .write),  // image state WRITE (test / confirm): not supported
         (1, 6, .write),  // slot info WRITE
         (2, 0, .read), (3, 0, .write), (8, 0, .read), (9, 1, .write), (63, 0, .write), (64, 0, .write), (0xFFFF, 0, .read),
     ]

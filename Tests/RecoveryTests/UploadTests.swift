@@ -120,7 +120,12 @@ func expectProgressiveErase(
         // The image list now shows it.
         let list = rig.send(op: .read, group: 1, command: 0, body: .map([]))
         expectHeader(list, op: .read, group: 1, command: 0)
-        #expect(list.body == .map([("images", .array([.map([("slot", 0), ("version", "1.2.3"), ("hash", .bytes(TestImage(bodySize: 9001).hash))])]))]))
+        // With MCUboot's IMAGE_STATE flags, each only when true: nothing pending, so the primary
+        // is the active, confirmed image.
+        #expect(list.body == .map([("images", .array([.map([
+            ("slot", 0), ("version", "1.2.3"), ("hash", .bytes(TestImage(bodySize: 9001).hash)),
+            ("bootable", true), ("confirmed", true), ("active", true),
+        ])]))]))
     }
 
     /// Small images with every chunk size 1…13: with write size 1 every size makes progress; with
@@ -301,7 +306,10 @@ func expectProgressiveErase(
         var entry: [(CBOR, CBOR)] = []
         if c.layout == .dual { entry.append(("image", .unsigned(UInt64(c.target.image)))) }
         entry += [("slot", .unsigned(UInt64(c.target.slot))), ("version", "2.0.7.42"),
-                  ("hash", .bytes(TestImage(bodySize: 6000, seed: 11, version: ImageVersion(major: 2, minor: 0, revision: 7, build: 42)).hash))]
+                  ("hash", .bytes(TestImage(bodySize: 6000, seed: 11, version: ImageVersion(major: 2, minor: 0, revision: 7, build: 42)).hash)),
+                  ("bootable", true)]
+        // No swap pending: a primary is the active, confirmed one; a secondary has no flag.
+        if c.target.slot == 0 { entry += [("confirmed", true), ("active", true)] }
         #expect(list.body == .map([("images", .array([.map(entry)]))]))
     }
 

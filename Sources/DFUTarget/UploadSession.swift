@@ -23,9 +23,10 @@ public protocol UploadTargeting {
 ///   to the session.
 /// - Any other `off` that is not the expected one writes nothing and is answered with the expected
 ///   offset (`{"rc":0,"off":expected}`), so a client can always re-synchronise.
-/// - Sectors are erased as the upload reaches them (progressive erase), never the whole slot up
-///   front; at the end the slot's last sector (where MCUboot's trailer lives) is erased if this
-///   upload did not already erase it and it is not blank, so no stale swap state survives.
+/// - Before the first write of a new upload, the sectors holding MCUboot's trailer are erased if
+///   they are not blank (storage preparation: no stale swap state survives, even mid-upload);
+///   then sectors are erased as the upload reaches them (progressive erase), never the whole
+///   slot up front.
 /// - A non-final chunk is trimmed to the write size (the client resends the tail); the final chunk
 ///   is padded with the erased value.
 public struct UploadSession: Sendable {
@@ -145,6 +146,8 @@ public struct UploadSession: Sendable {
         // (the padded final unit included).
         let end = expectedOffset + (isLast ? area.alignUpToWrite(data.count) : aligned)
         do throws(FlashError) {
+            // Storage preparation, once, before the upload's first write.
+            if expectedOffset == 0 { try scrubTrailer(of: area) }
             if end > erasedUpTo {
                 let sectorEnd = area.sectorStart(containing: end - 1) + area.eraseSize
                 try area.erase(at: erasedUpTo, count: sectorEnd - erasedUpTo)
@@ -169,22 +172,23 @@ public struct UploadSession: Sendable {
             throw .writeFailed(error)
         }
         expectedOffset += written
-        if isLast {
-            do throws(FlashError) { try clearTrailerSector(of: area) } catch {
-                abandon()
-                throw .eraseFailed(error)
-            }
-        }
         return true
     }
 
-    /// Erases the slot's last sector (MCUboot's image trailer) when this upload did not erase it
-    /// and it holds anything: a trailer left by an earlier image must not describe the new one.
-    /// Unlike MCUboot, a sector the upload itself wrote is never erased.
-    private func clearTrailerSector(of area: some NORFlash) throws(FlashError) {
-        let last = area.size - area.eraseSize
-        guard last >= erasedUpTo, !(try area.isErased(at: last, count: area.eraseSize)) else { return }
-        try area.erase(at: last, count: area.eraseSize)
+    /// Storage preparation: before the first byte of a new upload is written, the sectors that
+    /// hold MCUboot's image trailer are erased unless they already are, so a trailer left by an
+    /// earlier image (a pending test, a swap's state) never describes the new one, not even while
+    /// the upload is under way or after it is cut. The area is the largest trailer a swap
+    /// strategy keeps in this slot (`boot_trailer_sz` with a status entry per sector).
+    ///
+    /// Sectors the image itself reaches are left to progressive erase (erased before the first
+    /// write into them), so no sector is erased twice.
+    private func scrubTrailer(of area: some NORFlash) throws(FlashError) {
+        let trailer = TrailerLayout(slot: area).trailerSize
+        let imageEnd = area.sectorStart(containing: area.alignUpToWrite(imageSize) - 1) + area.eraseSize
+        let start = max(area.sectorStart(containing: max(0, area.size - trailer)), imageEnd)
+        guard start < area.size, !(try area.isErased(at: start, count: area.size - start)) else { return }
+        try area.erase(at: start, count: area.size - start)
     }
 }
 

@@ -28,6 +28,9 @@ public struct PowerCutSweep {
         case overwrite
         /// Serial recovery uploads v2 into the primary (primary-only), then the board resets.
         case recoveryUpload = "recovery-upload"
+        /// The running application (v1) uploads v2 into the free slot, marks it for test and
+        /// resets; the boot swaps it in.
+        case applicationUpload = "app-upload"
 
         public var summary: String {
             switch self {
@@ -37,6 +40,7 @@ public struct PowerCutSweep {
             case .confirm: "the application confirms the test image, then the board resets"
             case .overwrite: "overwrite-only upgrade (v1 → v2)"
             case .recoveryUpload: "serial recovery uploads v2 into the primary slot, then the board resets"
+            case .applicationUpload: "the application uploads v2 into the free slot, marks it for test, resets"
             }
         }
     }
@@ -211,7 +215,7 @@ public struct PowerCutSweep {
         func prepare(_ scenario: Scenario, images: Images) throws {
             try model(for: primary).load(images.old, at: primary.address)
             switch scenario {
-            case .recoveryUpload:
+            case .recoveryUpload, .applicationUpload:
                 break
             case .swapTest, .permanent, .overwrite, .revert, .confirm:
                 guard let secondary else { throw SimulationError("the \(scenario.rawValue) scenario needs a secondary slot") }
@@ -278,6 +282,20 @@ public struct PowerCutSweep {
                 }
                 board.reset()
                 return bootOnce()
+            case .applicationUpload:
+                let transport = LoopbackTransport(board: board, baud: nil)
+                transport.console.startApplication()
+                let client = SMPClient(transport: transport)
+                client.timeout = 0
+                do {
+                    _ = try client.upload(images.new)
+                    guard let hash = try client.imageStates().first(where: { $0.slot == 1 })?.hash else { return nil }
+                    try client.stateWrite(hash: hash)
+                    try client.reset()
+                } catch {
+                    return nil
+                }
+                return transport.console.lastBoot
             }
         }
 

@@ -162,7 +162,8 @@ public final class SerialConsole {
 
     /// Hands over to the application stage; it announces itself with one plain-text line on the
     /// console (SMP clients skip non-frame text), as a Zephyr application's banner would.
-    func startApplication() {
+    /// (Public for harnesses that set a board up already running its application.)
+    public func startApplication() {
         stage = .application
         let line = board.applicationBanner()
         log(line)

@@ -27,10 +27,11 @@ import Testing
 
     @Test func cleanRunShape() throws {
         let cleanRun = try Self.cleanRun(.standard)
-        // 3 sectors progressively, 9 chunks of 1000 and a final 3-byte one (one padded unit), then the trailer.
+        // The trailer sector first, then 3 sectors progressively, 9 chunks of 1000 and a final
+        // 3-byte one (one padded unit).
         #expect(cleanRun.filter { if case .erase = $0 { true } else { false } }.count == 4)
         #expect(cleanRun.count == 4 + 10)
-        #expect(cleanRun.last == .erase(offset: 0xB000, count: 0x1000))
+        #expect(cleanRun.first == .erase(offset: 0xB000, count: 0x1000))
     }
 
     struct Setup: Sendable, CustomTestStringConvertible {

@@ -45,8 +45,8 @@ func expectUploaded(
 
 /// Checks the trace of one upload: erases are progressive (contiguous sectors from the start of
 /// the slot, in order, each just before the first write that needs it, never the whole slot up
-/// front), every write lands in erased sectors, and the trailer sector is erased last, once, only
-/// when `trailerNeedsErase`.
+/// front), every write lands in erased sectors, and the trailer sector is erased first, once, only
+/// when `trailerNeedsErase` (storage preparation before the first write).
 func expectProgressiveErase(
     _ trace: [FlashOperation], slot range: Range<Int>, length: Int, writeSize: Int, trailerNeedsErase: Bool,
     sourceLocation: SourceLocation = #_sourceLocation
@@ -62,7 +62,7 @@ func expectProgressiveErase(
         switch op {
         case .erase(let offset, let count):
             if trailerNeedsErase, offset == trailerStart, frontier <= trailerStart {
-                #expect(i == ops.count - 1 && count == Addr.sector, "trailer erase must be last: \(ops)", sourceLocation: sourceLocation)
+                #expect(i == 0 && count == Addr.sector, "trailer erase must come first: \(ops)", sourceLocation: sourceLocation)
                 trailerErased = true
                 continue
             }
@@ -183,7 +183,8 @@ func expectProgressiveErase(
     }
 
     /// The exact trace of a 10 000-byte upload in 2000-byte chunks (write size 4), junk trailer:
-    /// each sector erased just before the chunk that first reaches it, the trailer at the end.
+    /// the trailer sector first (storage preparation), then each sector erased just before the
+    /// chunk that first reaches it.
     @Test(arguments: [10_000, 10_001, 10_003])
     func exactProgressiveTrace(length: Int) throws {
         let rig = try Rig()
@@ -191,6 +192,7 @@ func expectProgressiveErase(
         let image = payloadBytes(length, seed: 3)
         try rig.uploadAll(image, chunkSize: 2000)
         var expected: [FlashOperation] = [
+            .erase(offset: 0xB000, count: 0x1000),
             .erase(offset: 0x4000, count: 0x1000), .write(offset: 0x4000, count: 2000), .write(offset: 0x47D0, count: 2000),
             .erase(offset: 0x5000, count: 0x1000), .write(offset: 0x4FA0, count: 2000), .write(offset: 0x5770, count: 2000),
             .erase(offset: 0x6000, count: 0x1000),
@@ -202,13 +204,13 @@ func expectProgressiveErase(
             // The final chunk (2001 or 2003 bytes): its aligned part, then one padded unit.
             expected += [.write(offset: 0x5F40, count: 2000), .write(offset: 0x6710, count: 4)]
         }
-        expected.append(.erase(offset: 0xB000, count: 0x1000))
         #expect(rig.mutations == expected)
     }
 
     // MARK: Trailer
 
-    /// A junk trailer sector is erased at completion; a blank one is left alone (no erase in the trace).
+    /// A junk trailer sector is erased before the first write; a blank one is left alone (no erase
+    /// in the trace).
     @Test(arguments: Geometry.all, [true, false])
     func trailerErasedOnlyWhenNotBlank(geometry: Geometry, junkTrailer: Bool) throws {
         let rig = try Rig(geometry: geometry)
@@ -219,8 +221,8 @@ func expectProgressiveErase(
         let trailerErases = rig.mutations.filter { $0 == .erase(offset: 0xB000, count: 0x1000) }
         #expect(trailerErases.count == (junkTrailer ? 1 : 0))
         if junkTrailer {
-            #expect(rig.mutations.last == .erase(offset: 0xB000, count: 0x1000))
-            // Not before the last chunk: the replies before it had no trailer erase.
+            // Before anything of the new image is written: a stale trailer never describes it.
+            #expect(rig.mutations.first == .erase(offset: 0xB000, count: 0x1000))
             #expect(responses.count >= 2)
         }
         expectUploaded(rig, image, at: SlotAddress(image: 0, slot: 0), before: before)
@@ -231,7 +233,7 @@ func expectProgressiveErase(
         let rig = try Rig()
         try rig.flash.load([0x00], at: 0xBFFF)
         try rig.uploadAll(payloadBytes(100), chunkSize: 100)
-        #expect(rig.mutations.last == .erase(offset: 0xB000, count: 0x1000))
+        #expect(rig.mutations.first == .erase(offset: 0xB000, count: 0x1000))
         #expect(rig.flash.bytes(in: 0xB000..<0xC000).allSatisfy { $0 == 0xFF })
     }
 

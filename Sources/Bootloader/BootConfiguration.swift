@@ -16,12 +16,19 @@ public enum UpgradeStrategy: Equatable, Sendable, CaseIterable {
     /// area, so a cut resumes where it stopped; the old image ends in the secondary, ready for a
     /// revert. Needs equal sector sizes and one spare sector in the primary.
     case swapUsingMove
+    /// MCUboot's swap using scratch (layouts with `mcuboot_scratch`): area by area (as many
+    /// sectors as the scratch holds, from the end of the image down), primary → scratch is not
+    /// needed: secondary → scratch, primary → secondary, scratch → primary, each step recorded in
+    /// the primary's status area, or in the scratch's while the primary's own trailer sector is
+    /// the one being swapped. The old image ends in the secondary, ready for a revert.
+    case swapUsingScratch
 
     /// The name `lifeboat sim --strategy` takes.
     public var name: StaticString {
         switch self {
         case .overwriteOnly: "overwrite"
         case .swapUsingMove: "swap-move"
+        case .swapUsingScratch: "swap-scratch"
         }
     }
 }
@@ -39,6 +46,12 @@ public struct BootConfiguration: Sendable {
         self.strategy = strategy
         self.imagePolicy = imagePolicy
         self.downgradePrevention = downgradePrevention
+    }
+
+    /// The trailer layout of the scratch area, with the slots' status-area size and write size.
+    public func scratchTrailerLayout<Flash: NORFlash>(scratch: Flash, slotLayout: TrailerLayout) -> TrailerLayout {
+        TrailerLayout(slotSize: scratch.size, eraseSize: scratch.eraseSize, writeSize: slotLayout.writeSize,
+                      statusSectors: slotLayout.statusSectors)
     }
 
     /// The trailer layouts of an image's two slots under this strategy. Both use one status-area

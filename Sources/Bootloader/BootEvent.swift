@@ -25,7 +25,8 @@ public enum BootOutcome: Equatable, Sendable {
 /// Why an upgrade that the trailers ask for cannot be carried out with the configured strategy.
 public enum SwapRefusal: Equatable, Sendable {
     /// Swap using move needs equal sector sizes, and the primary at most one sector larger than
-    /// the secondary (MCUboot `boot_slots_compatible`).
+    /// the secondary (MCUboot `boot_slots_compatible`); swap using scratch needs a scratch area
+    /// of whole sectors that also holds a trailer, and equal slots.
     case incompatibleSlots
     /// The image, the moved-up sector and the trailer sectors do not all fit the primary (MCUboot
     /// "Not enough free space to run swap upgrade").

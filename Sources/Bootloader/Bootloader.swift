@@ -89,6 +89,8 @@ public struct Bootloader<Slots: SlotMap> {
             try overwriteIfRequested(slots, observe: observe)
         case .swapUsingMove:
             try swapUsingMove(slots, observe: observe)
+        case .swapUsingScratch:
+            try swapUsingScratch(slots, scratch: self.slots.scratch, observe: observe)
         }
     }
 

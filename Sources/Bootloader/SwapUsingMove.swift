@@ -173,12 +173,17 @@ extension Bootloader {
     /// MCUboot `swap_status_init`: the primary's trailer records the swap (swap_info, image_ok
     /// when the secondary's is set, swap_size), and its magic is written last.
     func initializeStatus(_ slots: ImageSlots<Slots.Area>, type: ImageTrailer.SwapType, swapSize: UInt32) throws(FlashError) {
+        try initializeStatus(in: slots.primary, layout: slots.primaryLayout, slots, type: type, swapSize: swapSize)
+    }
+
+    /// `swap_status_init` into `area` (the primary, or the scratch) laid out as `layout`.
+    func initializeStatus(in area: Slots.Area, layout: TrailerLayout, _ slots: ImageSlots<Slots.Area>,
+                          type: ImageTrailer.SwapType, swapSize: UInt32) throws(FlashError) {
         let secondaryTrailer = try ImageTrailer(reading: slots.secondary, layout: slots.secondaryLayout)
-        let layout = slots.primaryLayout
-        try layout.writeSwapInfo(type, image: UInt8(truncatingIfNeeded: slots.image), to: slots.primary)
-        if secondaryTrailer.imageOK == .set { try layout.writeImageOK(to: slots.primary) }
-        try layout.writeSwapSize(swapSize, to: slots.primary)
-        try layout.writeMagic(to: slots.primary)
+        try layout.writeSwapInfo(type, image: UInt8(truncatingIfNeeded: slots.image), to: area)
+        if secondaryTrailer.imageOK == .set { try layout.writeImageOK(to: area) }
+        try layout.writeSwapSize(swapSize, to: area)
+        try layout.writeMagic(to: area)
     }
 
     /// After the last step (MCUboot `boot_perform_update` / `boot_complete_partial_swap`):

@@ -106,7 +106,7 @@ public struct PowerCutSweep {
         let points = rig.rail.operationCount - before
         let clean = cleanAction.map { rig.classify($0, images: images) } ?? .bricked
         guard clean != .bricked, points > 0 else {
-            throw SimulationError("the clean \(scenario.rawValue) run did not complete (\(points) operations, \(clean.rawValue))")
+            throw SimulationError("the clean \(scenario.rawValue) run did not complete (\(points) operations, \(clean.rawValue)\(clean == .bricked ? ": " + rig.lastFinding : ""))")
         }
 
         var outcomes: [Outcome: Int] = [:]
@@ -158,7 +158,7 @@ public struct PowerCutSweep {
         let primary: Partition
         let secondary: Partition?
         var lastFinding = ""
-        /// The sectors of image 0's slots, per device: nothing else may be written or erased.
+        /// The sectors of image 0's slots and the scratch, per device: nothing else may be written or erased.
         var allowed: [(NORFlashModel, Range<Int>)] = []
 
         init(board description: BoardDescription, layout: PartitionLayout, strategy: UpgradeStrategy) throws {
@@ -188,9 +188,14 @@ public struct PowerCutSweep {
             let layouts = configuration.trailerLayouts(primary: area, secondary: board.slots.area(image: 0, slot: 1))
             let sector = area.eraseSize
             let trailerSectors = (layouts.primary.trailerSize + sector - 1) / sector
-            // Move needs one spare sector below the trailer; overwrite only the trailer's.
-            let spare = configuration.strategy == .swapUsingMove ? 1 : 0
-            let largest = area.size - (trailerSectors + spare) * sector
+            // Move needs one spare sector below the trailer; overwrite keeps the trailer's sectors
+            // free; scratch swaps up to the primary's status area (into the trailer's sector).
+            let largest: Int
+            switch configuration.strategy {
+            case .swapUsingMove: largest = area.size - (trailerSectors + 1) * sector
+            case .overwriteOnly: largest = area.size - trailerSectors * sector
+            case .swapUsingScratch: largest = layouts.primary.statusOffset / area.writeSize * area.writeSize
+            }
             let size = min(newSize ?? largest, largest)
             func image(_ version: ImageVersion, size: Int, seed: UInt32) throws -> [UInt8] {
                 let bodySize = size - 0x200 - 40
@@ -234,9 +239,9 @@ public struct PowerCutSweep {
                     }
                 }
             }
-            // The sectors each device may have touched: image 0's slots.
+            // The sectors each device may have touched: image 0's slots and the scratch.
             allowed = []
-            for slot in [primary, secondary].compactMap({ $0 }) {
+            for slot in [primary, secondary, board.layout.partition(named: "mcuboot_scratch")].compactMap({ $0 }) {
                 let device = model(for: slot)
                 allowed.append((device, (slot.address / device.eraseSize)..<((slot.address + slot.size) / device.eraseSize)))
             }

@@ -60,8 +60,11 @@ public struct BoardSlots: SlotMap {
     public typealias Area = FlashArea<BoardFlash>
     /// `areas[image][slot]`.
     let areas: [[Area?]]
+    /// The layout's `mcuboot_scratch`, if any.
+    let scratchArea: Area?
 
     public var imageCount: Int { areas.count }
+    public var scratch: Area? { scratchArea }
 
     public func area(image: Int, slot: Int) -> Area? {
         guard image >= 0, image < areas.count, slot >= 0, slot < areas[image].count else { return nil }
@@ -116,8 +119,8 @@ public final class SimulatedBoard {
         get { bootConfiguration.strategy }
         set {
             bootConfiguration.strategy = newValue
-            // Bootloader info's mode: 2 overwrite only, 3 swap using move (MCUboot's numbering).
-            let mode = newValue == .overwriteOnly ? 2 : 3
+            // Bootloader info's mode: 1 swap using scratch, 2 overwrite only, 3 swap using move.
+            let mode = newValue == .overwriteOnly ? 2 : newValue == .swapUsingScratch ? 1 : 3
             link.server.configuration.bootloaderMode = mode
             applicationLink.server.overwriteOnly = newValue == .overwriteOnly
             applicationLink.server.bootloaderMode = mode
@@ -183,6 +186,17 @@ public final class SimulatedBoard {
             flash[device.name] = .nvmc(NVMC(bus: deviceBus, variant: variant))
         }
         let areas = try Self.slotAreas(board: board, layout: layout) { flash[$0.name] }
+        var scratch: FlashArea<BoardFlash>?
+        if let partition = layout.partition(named: "mcuboot_scratch") {
+            guard let description = board.device(forRegion: partition.region), let device = flash[description.name] else {
+                throw SimulationError("partition mcuboot_scratch: region '\(partition.region)' is on no flash device of board \(board.name)")
+            }
+            do {
+                scratch = try FlashArea(device: device, offset: partition.address, size: partition.size)
+            } catch {
+                throw SimulationError("partition mcuboot_scratch (0x\(String(partition.address, radix: 16))+0x\(String(partition.size, radix: 16))) does not fit or is not sector-aligned on \(description.name)")
+            }
+        }
         self.board = board
         self.layout = layout
         self.devices = devices
@@ -191,7 +205,7 @@ public final class SimulatedBoard {
         self.qspiModels = qspiModels
         self.bus = bus
         self.clock = clock
-        self.slots = BoardSlots(areas: areas)
+        self.slots = BoardSlots(areas: areas, scratchArea: scratch)
         self.link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
         self.applicationLink = SerialLink(server: ApplicationServer(
             slots: slots, overwriteOnly: false, bootloaderMode: 3, receiveBufferSize: configuration.receiveBufferSize))

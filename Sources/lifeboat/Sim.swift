@@ -6,8 +6,24 @@ import MCUbootImage
 import Recovery
 import Simulation
 
+/// `lifeboat sim`: the simulator (`run`, the default) and its power-cut sweeps (`sweep`).
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Run a simulated board (boot stage, serial recovery, application stage) on a pseudo-terminal, or sweep power cuts.",
+        discussion: """
+            `lifeboat sim [run] [options]` runs the board (see `lifeboat sim run --help` for its \
+            options: --board, --layout, --policy, --state, --key, --strategy, --button, \
+            --wait-for-dfu, --stdio). `lifeboat sim sweep` cuts the power at every flash \
+            operation of a scenario (see `lifeboat sim sweep --help`).
+            """,
+        subcommands: [SimRun.self, Sweep.self],
+        defaultSubcommand: SimRun.self
+    )
+}
+
+struct SimRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a simulated board with MCUboot serial recovery on a pseudo-terminal.",
         discussion: """
             Prints `serial: /dev/pts/N` on stdout when the board is ready; point smpmgr, mcumgr \
@@ -25,8 +41,7 @@ struct Sim: ParsableCommand {
             (bad CRC, bad base64, over-long line) get no SMP reply, as in MCUboot, but a \
             plain-text line on the console and on stderr. Stop with Ctrl-C. \
             `lifeboat sim sweep` runs power-cut sweeps instead (see its --help).
-            """,
-        subcommands: [Sweep.self]
+            """
     )
 
     @Option(help: "Board descriptor name (Boards/<name>/board.yml).")

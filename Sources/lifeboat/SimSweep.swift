@@ -26,7 +26,7 @@ extension Sim {
                 point ends as booted old, booted new, recovery (the boot stage stays in serial \
                 recovery, which is still reachable), or bricked: no image boots and recovery is not \
                 entered, the booted image is not byte for byte the one written, or flash outside \
-                the slots changed. Runs on the strict NOR models (`.models` backend), all devices \
+                the slots (and the scratch) was written or erased. Runs on the strict NOR models (`.models` backend), all devices \
                 on one power rail. Exit 1 if any point is bricked. Scenarios: \
                 \(PowerCutSweep.Scenario.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")).
                 Use -c release for speed.

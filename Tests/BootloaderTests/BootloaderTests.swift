@@ -14,11 +14,16 @@ final class BootRig {
     static let primary = 0x2000..<0xA000
     static let secondary = 0xA000..<0x12000
 
+    /// The scratch area, when the rig has one (swap using scratch): one sector after the slots.
+    static let scratchRange = 0x12000..<0x13000
+
     struct Slots: SlotMap {
         typealias Area = FlashArea<NORFlashModel>
         let areas: [Area]
+        let scratchArea: Area?
         var imageCount: Int { 1 }
         func area(image: Int, slot: Int) -> Area? { image == 0 && slot >= 0 && slot < areas.count ? areas[slot] : nil }
+        var scratch: Area? { scratchArea }
     }
 
     let flash: NORFlashModel
@@ -43,10 +48,15 @@ final class BootRig {
         // The slots start erased.
         try flash.load([UInt8](repeating: erasedValue, count: Self.primary.count), at: Self.primary.lowerBound)
         try flash.load([UInt8](repeating: erasedValue, count: Self.secondary.count), at: Self.secondary.lowerBound)
+        var scratchArea: FlashArea<NORFlashModel>?
+        if strategy == .swapUsingScratch {
+            try flash.load([UInt8](repeating: erasedValue, count: Self.scratchRange.count), at: Self.scratchRange.lowerBound)
+            scratchArea = try FlashArea(device: flash, offset: Self.scratchRange.lowerBound, size: Self.scratchRange.count)
+        }
         slots = Slots(areas: [
             try FlashArea(device: flash, offset: Self.primary.lowerBound, size: Self.primary.count),
             try FlashArea(device: flash, offset: Self.secondary.lowerBound, size: Self.secondary.count),
-        ])
+        ], scratchArea: scratchArea)
     }
 
     var primaryArea: FlashArea<NORFlashModel> { slots.areas[0] }
@@ -64,6 +74,7 @@ final class BootRig {
         options.align = writeSize
         options.erasedValue = erasedValue
         options.confirm = padConfirm
+        options.maxSectors = primary.count / sector  // BOOT_MAX_IMG_SECTORS for the rig's 8-sector slots
         return try ImageSigner(options: options).sign(body)
     }
 
@@ -102,10 +113,11 @@ final class BootRig {
 
     func bytes(_ range: Range<Int>) -> [UInt8] { flash.bytes(in: range) }
 
-    /// Bytes outside both slots are what they were.
+    /// Bytes outside both slots (and the scratch, when the rig has one) are what they were.
     func outsideUnchanged() -> Bool {
-        bytes(0..<Self.primary.lowerBound) == Array(junk[0..<Self.primary.lowerBound])
-            && bytes(Self.secondary.upperBound..<Self.deviceSize) == Array(junk[Self.secondary.upperBound...])
+        let tail = slots.scratchArea == nil ? Self.secondary.upperBound : Self.scratchRange.upperBound
+        return bytes(0..<Self.primary.lowerBound) == Array(junk[0..<Self.primary.lowerBound])
+            && bytes(tail..<Self.deviceSize) == Array(junk[tail...])
     }
 }
 

@@ -9,10 +9,10 @@ import Testing
 /// Swap using move on the rig's 8-sector slots (4 KiB sectors): one trailer sector, one spare
 /// sector, so images up to 6 sectors swap.
 @Suite struct SwapMoveTests {
-    static func rig(writeSize: Int = 4, erased: UInt8 = 0xFF) throws -> (BootRig, old: [UInt8], new: [UInt8]) {
-        let rig = try BootRig(writeSize: writeSize, erasedValue: erased, strategy: .swapUsingMove)
+    static func rig(writeSize: Int = 4, erased: UInt8 = 0xFF, strategy: UpgradeStrategy = .swapUsingMove, newBody: Int = 9000) throws -> (BootRig, old: [UInt8], new: [UInt8]) {
+        let rig = try BootRig(writeSize: writeSize, erasedValue: erased, strategy: strategy)
         let old = try BootRig.image(version: v1, writeSize: writeSize, erasedValue: erased)
-        let new = try BootRig.image(version: v2, bodySize: 9000, seed: 2, writeSize: writeSize, erasedValue: erased)
+        let new = try BootRig.image(version: v2, bodySize: newBody, seed: 2, writeSize: writeSize, erasedValue: erased)
         try rig.put(old, inSlot: 0)
         try rig.put(new, inSlot: 1)
         return (rig, old, new)
@@ -207,16 +207,34 @@ extension BootRig {
         var kind: Kind
         var writeSize: Int
         var erased: UInt8
-        var testDescription: String { "\(kind), write size \(writeSize), erased 0x\(String(erased, radix: 16))" }
+        var strategy: UpgradeStrategy = .swapUsingMove
+        /// The new image's body: 9000 bytes (3 sectors), or for scratch also one that reaches the
+        /// primary's trailer sector (MCUboot's `use_scratch` path).
+        var newBody: Int = 9000
+        var testDescription: String {
+            "\(kind), \(strategy.name)\(newBody > 9000 ? " into the trailer sector" : ""), write size \(writeSize), erased 0x\(String(erased, radix: 16))"
+        }
     }
 
-    static let setups = Kind.allCases.flatMap { kind in
-        [(4, UInt8(0xFF)), (16, 0xFF), (4, 0x00)].map { Setup(kind: kind, writeSize: $0.0, erased: $0.1) }
+    static let moveSetups: [Setup] = Kind.allCases.flatMap { (kind: Kind) -> [Setup] in
+        [Setup(kind: kind, writeSize: 4, erased: 0xFF), Setup(kind: kind, writeSize: 16, erased: 0xFF), Setup(kind: kind, writeSize: 4, erased: 0x00)]
     }
+
+    static let scratchSetups: [Setup] = Kind.allCases.flatMap { (kind: Kind) -> [Setup] in
+        let intoTrailer = 7 * 0x1000 + 1500
+        return [
+            Setup(kind: kind, writeSize: 4, erased: 0xFF, strategy: .swapUsingScratch),
+            Setup(kind: kind, writeSize: 16, erased: 0x00, strategy: .swapUsingScratch),
+            Setup(kind: kind, writeSize: 4, erased: 0xFF, strategy: .swapUsingScratch, newBody: intoTrailer),
+            Setup(kind: kind, writeSize: 16, erased: 0x00, strategy: .swapUsingScratch, newBody: intoTrailer - 500),
+        ]
+    }
+
+    static let setups: [Setup] = moveSetups + scratchSetups
 
     /// The flash before the boot that the sweep cuts.
     static func prepared(_ s: Setup) throws -> (BootRig, old: [UInt8], new: [UInt8]) {
-        let (rig, old, new) = try SwapMoveTests.rig(writeSize: s.writeSize, erased: s.erased)
+        let (rig, old, new) = try SwapMoveTests.rig(writeSize: s.writeSize, erased: s.erased, strategy: s.strategy, newBody: s.newBody)
         try rig.requestTest(permanent: s.kind == .permanent)
         if s.kind == .revert {
             guard rig.boot().0 == .boot(version: v2) else { throw SimulationError("test swap failed") }
@@ -258,7 +276,10 @@ extension BootRig {
     }
 
     /// A second cut during the boot that resumes from the first, at every point of it.
-    @Test(arguments: [Setup(kind: .test, writeSize: 4, erased: 0xFF), Setup(kind: .revert, writeSize: 16, erased: 0x00)])
+    @Test(arguments: [
+        Setup(kind: .test, writeSize: 4, erased: 0xFF), Setup(kind: .revert, writeSize: 16, erased: 0x00),
+        Setup(kind: .revert, writeSize: 4, erased: 0xFF, strategy: .swapUsingScratch, newBody: 7 * 0x1000 + 1500),
+    ])
     func cutAgainDuringTheResume(setup: Setup) throws {
         let (clean, old, new) = try Self.prepared(setup)
         let start = clean.flash.mutatingOperationCount

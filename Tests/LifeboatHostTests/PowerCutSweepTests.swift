@@ -12,11 +12,17 @@ import Testing
         var board: String
         var layout: String
         var scenario: PowerCutSweep.Scenario
-        var testDescription: String { "\(scenario.rawValue) on \(layout)" }
+        var strategy: UpgradeStrategy
+        var testDescription: String { "\(scenario.rawValue) on \(layout), \(strategy.name)" }
     }
 
-    static let layouts = [("nrf52840dk", "nrf52840dk"), ("nrf52840dk", "nrf52840dk_qspi"), ("nrf5340dk", "nrf5340dk_external")]
-    static let cases = layouts.flatMap { board, layout in PowerCutSweep.Scenario.allCases.map { Case(board: board, layout: layout, scenario: $0) } }
+    static let layouts: [(String, String, UpgradeStrategy)] = [
+        ("nrf52840dk", "nrf52840dk", .swapUsingMove), ("nrf52840dk", "nrf52840dk_qspi", .swapUsingMove),
+        ("nrf5340dk", "nrf5340dk_external", .swapUsingMove), ("nrf52840dk", "nrf52840dk_scratch", .swapUsingScratch),
+    ]
+    static let cases = layouts.flatMap { board, layout, strategy in
+        PowerCutSweep.Scenario.allCases.map { Case(board: board, layout: layout, scenario: $0, strategy: strategy) }
+    }
 
     /// What every point may end in: the image the scenario leaves, or the one it started from
     /// when the cut came before the request was recorded (a confirm's single write), or recovery
@@ -34,7 +40,7 @@ import Testing
     @Test(arguments: cases)
     func noPointIsBricked(_ c: Case) throws {
         let loader = DescriptorLoader(root: packageRoot)
-        var sweep = PowerCutSweep(board: try loader.loadBoard(c.board), layout: try loader.loadLayout(c.layout), scenario: c.scenario)
+        var sweep = PowerCutSweep(board: try loader.loadBoard(c.board), layout: try loader.loadLayout(c.layout), scenario: c.scenario, strategy: c.strategy)
         sweep.imageSize = 40_000
         let report = try sweep.run()
         #expect(report.points > (c.scenario == .confirm ? 0 : 50), "a real scenario: \(report.points) operations")

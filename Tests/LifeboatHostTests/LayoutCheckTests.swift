@@ -8,7 +8,7 @@ import Testing
     /// Which board each shipped layout is for.
     static let shipped: [(layout: String, board: String)] = [
         ("nrf52840dk", "nrf52840dk"), ("nrf52840dk_qspi", "nrf52840dk"), ("nrf5340dk", "nrf5340dk"),
-        ("nrf5340dk_external", "nrf5340dk"), ("nrf5340dk_netcore", "nrf5340dk"),
+        ("nrf5340dk_external", "nrf5340dk"), ("nrf5340dk_netcore", "nrf5340dk"), ("nrf52840dk_scratch", "nrf52840dk"),
     ]
 
     @Test func everyShippedLayoutPasses() throws {

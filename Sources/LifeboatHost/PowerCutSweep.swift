@@ -209,6 +209,7 @@ public struct PowerCutSweep {
                 options.padHeader = true
                 options.align = area.writeSize
                 options.erasedValue = area.erasedValue
+                options.maxSectors = layouts.primary.statusSectors  // imgtool --max-sectors, as the boot stage sizes it
                 return try ImageSigner(options: options).sign(body)
             }
             return Images(old: try image(PowerCutSweep.old, size: size * 3 / 4, seed: 1), new: try image(PowerCutSweep.new, size: size, seed: 2))

@@ -58,4 +58,32 @@ import Testing
         try board.devices["internal"]!.load(try Self.signed(ImageVersion(major: 1, minor: 0, revision: 0), padConfirm: false), at: 0xC000)
         #expect(board.boot().0 == .recovery(.noBootableImage(.signatureMissing)))
     }
+
+    /// Multi-image (the nRF5340 network-core layout): image 1's test request is carried out by
+    /// the same boot, with image 1's own trailers (swap_info names image 1), and image 0 boots.
+    @Test func networkCoreImageIsSwappedToo() throws {
+        let board = try simulatedBoard("nrf5340dk", layout: "nrf5340dk_netcore")
+        let v1 = ImageVersion(major: 1, minor: 0, revision: 0), v2 = ImageVersion(major: 2, minor: 0, revision: 0)
+        func image(_ version: ImageVersion, seed: UInt32, slotSize: Int) throws -> [UInt8] {
+            var options = SigningOptions(version: version, slotSize: slotSize)
+            options.padHeader = true
+            options.align = 4
+            return try ImageSigner(options: options).sign(applicationBytes(count: 20_000, seed: seed))
+        }
+        try board.devices["internal"]!.load(try image(v1, seed: 1, slotSize: 0xE8000), at: 0x10000)
+        let net1 = try image(v1, seed: 2, slotSize: 0x40000), net2 = try image(v2, seed: 3, slotSize: 0x40000)
+        try board.devices["ram-flash"]!.load(net1, at: 0)
+        try board.devices["external"]!.load(net2, at: 0xE8000)
+        let secondary = try #require(board.slots.area(image: 1, slot: 1))
+        try board.bootConfiguration.trailerLayouts(primary: board.slots.area(image: 1, slot: 0)!, secondary: secondary).secondary!
+            .setNext(secondary, image: 1, active: false, confirm: false)
+        let (outcome, events) = board.boot()
+        #expect(outcome == .boot(version: v1))
+        #expect(events.contains(.swapType(image: 1, .test)))
+        #expect(events.contains(.swapCompleted(image: 1, .test)))
+        #expect(board.devices["ram-flash"]!.bytes(in: 0..<net2.count) == net2)
+        #expect(board.devices["external"]!.bytes(in: 0xE8000..<(0xE8000 + net1.count)) == net1)
+        let trailer = try ImageTrailer(reading: board.slots.area(image: 1, slot: 0)!, layout: TrailerLayout(slot: board.slots.area(image: 1, slot: 0)!))
+        #expect(trailer.swapImage == 1 && trailer.swapType == .test && trailer.copyDone == .set)
+    }
 }

@@ -17,10 +17,10 @@ public enum UpgradeStrategy: Equatable, Sendable, CaseIterable {
     /// revert. Needs equal sector sizes and one spare sector in the primary.
     case swapUsingMove
     /// MCUboot's swap using scratch (layouts with `mcuboot_scratch`): area by area (as many
-    /// sectors as the scratch holds, from the end of the image down), primary → scratch is not
-    /// needed: secondary → scratch, primary → secondary, scratch → primary, each step recorded in
-    /// the primary's status area, or in the scratch's while the primary's own trailer sector is
-    /// the one being swapped. The old image ends in the secondary, ready for a revert.
+    /// sectors as the scratch holds, from the end of the image down), in three recorded states:
+    /// secondary → scratch, primary → secondary, scratch → primary. The status is kept in the
+    /// primary's status area, or in the scratch's while the primary's own trailer sector is the
+    /// one being swapped. The old image ends in the secondary, ready for a revert.
     case swapUsingScratch
 
     /// The name `lifeboat sim --strategy` takes.

@@ -34,13 +34,7 @@ extension RecoveryServer {
                 }
                 x.writer.key("slot")
                 x.writer.unsigned(UInt64(slot))
-                x.writer.key("version")
-                var version = InlineArray<24, UInt8>(repeating: 0)
-                var span = version.mutableSpan
-                span.withUnsafeMutableBytes { buffer in
-                    let n = found.version.format(into: buffer)
-                    x.writer.text(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                }
+                SMPBodies.writeVersion(found.version, to: &x.writer)
                 x.writer.key("hash")
                 found.image.hash.withUnsafeBytes { x.writer.bytes($0) }
                 // MCUboot's IMAGE_STATE flags, each only when true (from the swap tables).

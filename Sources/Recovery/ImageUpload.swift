@@ -23,25 +23,8 @@ extension RecoveryServer {
             x.event = .uploadRefused(error)
             return x.fail(v1: error.mgmtError, v2: error.imageManagementError.rawValue)
         }
-        if let target = upload.target {
-            switch outcome {
-            case .started: x.event = .uploadStarted(target, size: upload.imageSize)
-            case .written(let next): x.event = .uploadProgress(target, offset: next, size: upload.imageSize)
-            case .completed(let size, _): x.event = .uploadCompleted(target, size: size)
-            case .resumed(let at): x.event = .uploadResumed(target, offset: at, size: upload.imageSize)
-            case .mismatch: break
-            }
-        }
-        x.writer.beginMap()
-        x.successCode()
-        x.writer.key("off")
-        x.writer.unsigned(UInt64(outcome.replyOffset))
-        if case .completed(_, let match?) = outcome {
-            // Zephyr's final-chunk image check; MCUboot sends none. Clients that see it check it.
-            x.writer.key("match")
-            x.writer.bool(match)
-        }
-        x.writer.end()
+        x.event = .upload(outcome, session: upload)
+        SMPBodies.writeUploadReply(outcome, legacyRC: !x.isV2, to: &x.writer)
     }
 
 }

@@ -7,18 +7,8 @@ extension RecoveryServer {
     /// bootloader (mcumgr-toolkit) treat Lifeboat as MCUboot; `{"query": "mode"}` → `{"mode": n}`;
     /// any other query → OS error QUERY_YIELDS_NO_ANSWER (v2) / EINVAL (v1).
     func bootloaderInfo(_ x: inout Exchange) {
-        var query: UnsafeRawBufferPointer?
-        if !x.payload.isEmpty {
-            var reader = CBORReader(x.payload)
-            do throws(CBORError) {
-                var scan = try CBORMapScanner(&reader, keys: ["query"])
-                while let key = try scan.next(&reader) {
-                    if key == 0 { query = try reader.readText() }
-                }
-            } catch {
-                return x.fail(.invalid)
-            }
-        }
+        let query: UnsafeRawBufferPointer?
+        do throws(CBORError) { query = try SMPBodies.text("query", in: x.payload) } catch { return x.fail(.invalid) }
         if let query, !CBORReader.equal(query, "mode") {
             return x.fail(v1: .invalid, v2: OSManagementError.queryYieldsNoAnswer.rawValue)
         }

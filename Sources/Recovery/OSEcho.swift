@@ -5,16 +5,8 @@ extension RecoveryServer {
     /// `os echo` (group 0, command 0): `{"d": text}` → `{"r": text}`. Any op, as MCUboot.
     /// A missing or non-text `d` is EINVAL; a response that does not fit is ENOMEM.
     func echo(_ x: inout Exchange) {
-        var reader = CBORReader(x.payload)
-        var text: UnsafeRawBufferPointer?
-        do throws(CBORError) {
-            var scan = try CBORMapScanner(&reader, keys: ["d"])
-            while let key = try scan.next(&reader) {
-                if key == 0 { text = try reader.readText() }
-            }
-        } catch {
-            return x.fail(.invalid)
-        }
+        let text: UnsafeRawBufferPointer?
+        do throws(CBORError) { text = try SMPBodies.text("d", in: x.payload) } catch { return x.fail(.invalid) }
         guard let text else { return x.fail(.invalid) }
         x.writer.beginMap()
         x.writer.key("r")

@@ -97,16 +97,8 @@ public struct ApplicationServer<Slots: SlotMap>: SMPRequestHandler {
     // MARK: os
 
     func echo(_ x: inout AppExchange, _ payload: UnsafeRawBufferPointer) {
-        var reader = CBORReader(payload)
-        var text: UnsafeRawBufferPointer?
-        do throws(CBORError) {
-            var scan = try CBORMapScanner(&reader, keys: ["d"])
-            while let key = try scan.next(&reader) {
-                if key == 0 { text = try reader.readText() }
-            }
-        } catch {
-            return x.fail(.invalid)
-        }
+        let text: UnsafeRawBufferPointer?
+        do throws(CBORError) { text = try SMPBodies.text("d", in: payload) } catch { return x.fail(.invalid) }
         guard let text else { return x.fail(.invalid) }
         x.writer.beginMap()
         x.writer.key("r")
@@ -151,16 +143,8 @@ public struct ApplicationServer<Slots: SlotMap>: SMPRequestHandler {
     }
 
     func bootloaderInfo(_ x: inout AppExchange, _ payload: UnsafeRawBufferPointer) {
-        var query: UnsafeRawBufferPointer?
-        var reader = CBORReader(payload)
-        do throws(CBORError) {
-            var scan = try CBORMapScanner(&reader, keys: ["query"])
-            while let key = try scan.next(&reader) {
-                if key == 0 { query = try reader.readText() }
-            }
-        } catch {
-            return x.fail(.invalid)
-        }
+        let query: UnsafeRawBufferPointer?
+        do throws(CBORError) { query = try SMPBodies.text("query", in: payload) } catch { return x.fail(.invalid) }
         if let query, !CBORReader.equal(query, "mode") {
             return x.fail(v1: .invalid, group: SMPGroup.os, v2: OSManagementError.queryYieldsNoAnswer.rawValue)
         }
@@ -194,13 +178,7 @@ public struct ApplicationServer<Slots: SlotMap>: SMPRequestHandler {
                 }
                 x.writer.key("slot")
                 x.writer.unsigned(UInt64(slot))
-                x.writer.key("version")
-                var version = InlineArray<24, UInt8>(repeating: 0)
-                var span = version.mutableSpan
-                span.withUnsafeMutableBytes { buffer in
-                    let n = found.header.version.format(into: buffer)
-                    x.writer.text(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                }
+                SMPBodies.writeVersion(found.header.version, to: &x.writer)
                 x.writer.key("hash")
                 found.hash.withUnsafeBytes { x.writer.bytes($0) }
                 let flags = state.flags(slot: slot)
@@ -259,23 +237,8 @@ public struct ApplicationServer<Slots: SlotMap>: SMPRequestHandler {
         do throws(DFUError) {
             if chunk.offset == 0 { try admit(chunk) }
             let outcome = try upload.receive(chunk, policy: ApplicationUploadTarget(), slots: slots)
-            if let target = upload.target {
-                switch outcome {
-                case .started: x.event = .uploadStarted(target, size: upload.imageSize)
-                case .written(let next): x.event = .uploadProgress(target, offset: next, size: upload.imageSize)
-                case .completed(let size, _): x.event = .uploadCompleted(target, size: size)
-                case .resumed(let at): x.event = .uploadResumed(target, offset: at, size: upload.imageSize)
-                case .mismatch: break
-                }
-            }
-            x.writer.beginMap()
-            x.writer.key("off")
-            x.writer.unsigned(UInt64(outcome.replyOffset))
-            if case .completed(_, let match?) = outcome {
-                x.writer.key("match")
-                x.writer.bool(match)
-            }
-            x.writer.end()
+            x.event = .upload(outcome, session: upload)
+            SMPBodies.writeUploadReply(outcome, legacyRC: false, to: &x.writer)
         } catch {
             x.event = .uploadRefused(error)
             x.fail(error)
@@ -330,31 +293,7 @@ public struct ApplicationServer<Slots: SlotMap>: SMPRequestHandler {
     }
 
     func slotInfo(_ x: inout AppExchange) {
-        x.writer.beginMap()
-        x.writer.key("images")
-        x.writer.beginArray()
-        for image in 0..<slots.imageCount {
-            x.writer.beginMap()
-            x.writer.key("image")
-            x.writer.unsigned(UInt64(image))
-            x.writer.key("slots")
-            x.writer.beginArray()
-            for slot in 0..<2 {
-                guard let area = slots.area(image: image, slot: slot) else { continue }
-                x.writer.beginMap()
-                x.writer.key("slot")
-                x.writer.unsigned(UInt64(slot))
-                x.writer.key("size")
-                x.writer.unsigned(UInt64(area.size))
-                x.writer.key("upload_image_id")
-                x.writer.unsigned(UInt64(ApplicationUploadTarget().uploadImageID(for: SlotAddress(image: image, slot: slot))))
-                x.writer.end()
-            }
-            x.writer.end()
-            x.writer.end()
-        }
-        x.writer.end()
-        x.writer.end()
+        SMPBodies.writeSlotInfo(slots, to: &x.writer) { ApplicationUploadTarget().uploadImageID(for: $0) }
     }
 
     // MARK: enumeration (group 10)

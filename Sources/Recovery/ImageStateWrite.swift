@@ -12,8 +12,6 @@ public enum ImageMark: Equatable, Sendable {
     case permanent
     /// image_ok in the running image's trailer (`boot_set_next(primary, true, true)`).
     case confirmed
-    /// The request was already in place: nothing written.
-    case unchanged
 }
 
 extension RecoveryServer {
@@ -52,7 +50,7 @@ extension RecoveryServer {
                 if upload.target == address { upload.abandon() }
                 x.event = .imageMarked(address, active ? .confirmed : confirm ? .permanent : .test)
             } else {
-                x.event = .imageMarked(SlotAddress(image: 0, slot: 0), .unchanged)
+                x.event = .stateWriteUnchanged
             }
         } catch {
             x.event = .stateWriteRefused(error)

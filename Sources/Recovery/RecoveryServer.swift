@@ -120,8 +120,10 @@ public enum RecoveryEvent: Equatable, Sendable {
     case slotErased(SlotAddress)
     /// An erase named a slot the active policy does not let recovery modify; nothing was erased.
     case eraseRefused(SlotAddress, SlotAccessError)
-    /// A state write marked a slot (or found the request already in place).
+    /// A state write marked a slot.
     case imageMarked(SlotAddress, ImageMark)
+    /// A state write asked for what is already in place: nothing written.
+    case stateWriteUnchanged
     /// A state write was refused by the slots' state (unknown hash, a swap already pending, …).
     case stateWriteRefused(DFUError)
     /// A state write would modify a slot the active policy does not let recovery modify.

@@ -218,6 +218,8 @@ public struct ApplicationServer<Slots: SlotMap>: SMPRequestHandler {
                 try core.setNext(address, active: active, confirm: confirm)
                 if upload.target == address { upload.abandon() }
                 x.event = .imageMarked(address, active ? .confirmed : confirm ? .permanent : .test)
+            } else {
+                x.event = .stateWriteUnchanged
             }
         } catch {
             x.event = .stateWriteRefused(error)

@@ -202,8 +202,9 @@ public final class SerialConsole {
                 case .test: log("image \(slot.image) slot \(slot.slot) marked for test: swapped in at the next reset")
                 case .permanent: log("image \(slot.image) slot \(slot.slot) marked permanent: swapped in at the next reset")
                 case .confirmed: log("image \(slot.image) slot \(slot.slot) confirmed")
-                case .unchanged: log("state write: already in place, nothing written")
                 }
+            case .stateWriteUnchanged:
+                log("state write: already in place, nothing written")
             case .stateWriteRefused(let error):
                 log("state write refused: \(error.description)")
             case .stateWriteDenied(let slot, let why):

@@ -43,7 +43,7 @@ import Testing
         // Asking again is idempotent: nothing more is written.
         let before = rig.flash.snapshot()
         #expect(rig.send(group: 1, command: 0, body: .map([("hash", .bytes(Self.v2.hash))])).reply.event
-            == .imageMarked(SlotAddress(image: 0, slot: 0), .unchanged))
+            == .stateWriteUnchanged)
         #expect(rig.flash.snapshot() == before)
         // A permanent request on top of a pending test: IMAGE_ALREADY_PENDING.
         let again = rig.send(version: 1, group: 1, command: 0, body: .map([("hash", .bytes(Self.v2.hash)), ("confirm", true)]))

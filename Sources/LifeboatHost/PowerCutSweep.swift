@@ -95,6 +95,9 @@ public struct PowerCutSweep {
 
     /// Runs the sweep; `progress` gets (points done, points) now and then.
     public func run(progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        if strategy == .swapUsingScratch && layout.partition(named: "mcuboot_scratch") == nil {
+            throw SimulationError("strategy swap-scratch needs a layout with an mcuboot_scratch partition (e.g. nrf52840dk_scratch); \(layout.name) has none")
+        }
         let rig = try Rig(board: board, layout: layout, strategy: strategy)
         let images = try rig.images(newSize: imageSize)
         try rig.prepare(scenario, images: images)

@@ -68,7 +68,7 @@ struct SimRun: ParsableCommand {
     @Flag(help: "Hold the recovery button (the board descriptor's pin) at every reset: the boot stage enters serial recovery before anything else.")
     var button = false
 
-    @Option(help: "Upgrade strategy of the boot stage: swap-move (MCUboot's default; test, confirm, revert) or overwrite (no revert).")
+    @Option(help: "Upgrade strategy of the boot stage: swap-move (MCUboot's default; test, confirm, revert), swap-scratch (layouts with mcuboot_scratch, e.g. --layout nrf52840dk_scratch) or overwrite (no revert).")
     var strategy: UpgradeStrategy = .swapUsingMove
 
     @Option(name: .customLong("wait-for-dfu"), help: "After deciding to boot, listen this many milliseconds for an SMP frame; one latches serial recovery until reset (MCUboot's BOOT_SERIAL_WAIT_FOR_DFU, e.g. 500).")
@@ -106,6 +106,9 @@ struct SimRun: ParsableCommand {
             }
         }
         board.strategy = strategy
+        if strategy == .swapUsingScratch && board.slots.scratch == nil {
+            printStatus("warning: layout \(board.layout.name) has no mcuboot_scratch partition: with swap-scratch no upgrade can be carried out (try --layout nrf52840dk_scratch)")
+        }
         board.recoveryButtonHeld = button
         if button, board.board.recoveryButton == nil {
             printStatus("warning: board \(board.board.name) has no recovery button in its descriptor; --button has no effect")

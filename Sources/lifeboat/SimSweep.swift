@@ -41,7 +41,7 @@ extension Sim {
         @Option(help: "Layout name or file (default: the board's name).")
         var layout: String?
 
-        @Option(help: "Upgrade strategy of the boot stage (the overwrite scenario always uses overwrite).")
+        @Option(help: "Upgrade strategy of the boot stage: swap-move, swap-scratch (needs a layout with mcuboot_scratch) or overwrite; the overwrite scenario always uses overwrite.")
         var strategy: UpgradeStrategy = .swapUsingMove
 
         @Option(help: "Size of the new image in bytes (default: the largest the strategy can swap in the primary slot).")

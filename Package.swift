@@ -38,11 +38,19 @@ let package = Package(
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
-        .target(name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "DFUTarget", "Recovery", "Bootloader", "NRF"]),
+        // SHA-256 with the x86 SHA instructions (C: Swift has no intrinsics), behind BootCrypto's
+        // `SHA256.Engine`; the portable modules never import it.
+        .target(name: "CHostSHA256"),
+        // Release builds skip the dynamic exclusivity checks of the flash models' hot paths (a
+        // power-cut sweep makes millions of flash calls); debug builds and tests keep them.
+        .target(
+            name: "Simulation", dependencies: ["FlashKit", "SMP", "MCUbootImage", "DFUTarget", "Recovery", "Bootloader", "NRF"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
         .target(
             name: "LifeboatHost",
             dependencies: [
-                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "DFUTarget", "Recovery", "Bootloader",
+                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "DFUTarget", "Recovery", "Bootloader", "CHostSHA256",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -77,7 +85,8 @@ let package = Package(
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "LifeboatHostTests",
-            dependencies: ["LifeboatHost", "Simulation", "Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Bootloader"],
+            dependencies: ["LifeboatHost", "Simulation", "Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Bootloader",
+                           .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
     ]

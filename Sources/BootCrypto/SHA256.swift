@@ -30,8 +30,32 @@ public struct SHA256: Sendable {
     private var buffered = 0
     /// Total message length in bytes (wrapping: SHA-256 defines the length modulo 2^64 bits).
     private var length: UInt64 = 0
+    /// Who compresses whole blocks (padding and buffering are always this type's).
+    private let engine: Engine
 
-    public init() {}
+    /// A hasher that compresses with `engine` (default: the portable rounds below).
+    public init(engine: Engine = .portable) { self.engine = engine }
+
+    /// Where the block compression runs, as MCUboot's `bootutil_sha` picks a backend (mbedTLS,
+    /// tinycrypt, a CryptoCell): ``portable`` is the Swift code here, for every target; a host can
+    /// hand in a function using its CPU's SHA instructions (the simulator's power-cut sweep hashes
+    /// an image at every point). The digest does not depend on the engine.
+    public struct Engine: Sendable {
+        /// Compresses `blocks` consecutive 64-byte blocks at `input` (any alignment) into `state`:
+        /// the eight working words H0…H7 of FIPS 180-4, in that order, native-endian.
+        public typealias BlockFunction = @convention(c) (UnsafeMutablePointer<UInt32>, UnsafeRawPointer, Int) -> Void
+
+        let blockFunction: BlockFunction?
+
+        /// The Swift rounds of this file.
+        public static let portable = Engine(blockFunction: nil)
+
+        /// An engine whose whole-block compression is `blockFunction`.
+        public init(blockFunction: BlockFunction?) { self.blockFunction = blockFunction }
+
+        /// True for ``portable``.
+        public var isPortable: Bool { blockFunction == nil }
+    }
 
     /// Absorbs `bytes`. Any length, any alignment, any number of calls.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -153,6 +177,14 @@ public struct SHA256: Sendable {
 
     /// Compresses `blocks` consecutive 64-byte blocks starting at `input` (any alignment).
     private mutating func compress(_ input: UnsafeRawPointer, blocks: Int) {
+        if let blockFunction = engine.blockFunction {
+            var state = [h0, h1, h2, h3, h4, h5, h6, h7] as InlineArray<8, UInt32>
+            var words = state.mutableSpan
+            words.withUnsafeMutableBufferPointer { blockFunction($0.baseAddress!, input, blocks) }
+            h0 = state[0]; h1 = state[1]; h2 = state[2]; h3 = state[3]
+            h4 = state[4]; h5 = state[5]; h6 = state[6]; h7 = state[7]
+            return
+        }
         Self.roundConstants.withUnsafeBufferPointer { k in
             var block = input
             for _ in 0..<blocks {

@@ -15,6 +15,8 @@ public struct CryptoBenchmark {
         public var unit: String
         public var lifeboat: Double
         public var swiftCrypto: Double
+        /// False for the host-only SHA-256 engine: the project's goals are about portable code.
+        public var portable = true
         public var ratio: Double { swiftCrypto > 0 ? lifeboat / swiftCrypto : 0 }
     }
 
@@ -42,6 +44,22 @@ public struct CryptoBenchmark {
         let ours = rate(1) { blackHole(buffer.withUnsafeBytes { BootCrypto.SHA256.hash($0) }[0]) }
         let theirs = rate(1) { blackHole(Array(Crypto.SHA256.hash(data: buffer))[0]) }
         rows.append(Row(name: "SHA-256", unit: "MB/s", lifeboat: ours * 1.048576, swiftCrypto: theirs * 1.048576))
+        // The host engine the power-cut sweep hashes with, fed as the validator feeds it (256-byte reads).
+        let engine = HostSHA256.engine
+        if !engine.isPortable {
+            let host = rate(1) {
+                var sha = BootCrypto.SHA256(engine: engine)
+                buffer.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        sha.update(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 256)]))
+                        offset += 256
+                    }
+                }
+                return blackHole(sha.finalize()[0])
+            }
+            rows.append(Row(name: "SHA-256 host engine", unit: "MB/s", lifeboat: host * 1.048576, swiftCrypto: theirs * 1.048576, portable: false))
+        }
 
         let message = Array("Lifeboat benchmark image".utf8)
         let digest = Array(Crypto.SHA256.hash(data: message))

@@ -1,3 +1,4 @@
+import BootCrypto
 import Bootloader
 import DFUTarget
 import FlashKit
@@ -5,16 +6,22 @@ import Foundation
 import MCUbootImage
 import Recovery
 import Simulation
+import Synchronization
 
 /// MCUboot's power-cut method (mcuboot-serial-recovery.md §7.2), with torn writes: run a scenario
 /// once clean and count its flash operations; then, for every operation index, start again from
 /// the same flash, cut the power at that operation (the NOR model's torn state), power up, let a
 /// fresh boot stage finish, and classify what the board does.
 ///
+/// The clean run's operations are recorded with their data, and point k is reached by replaying
+/// them rather than by running the scenario again: the code under test cannot know a cut is
+/// coming, so up to the cut its flash is the clean run's (``pointsWhereReplayDiffers(_:)`` checks
+/// this against a real re-run). Each point then costs only the boot after the cut.
+///
 /// The board is a ``Simulation/SimulatedBoard`` on the `.models` backend, all its devices on one
 /// ``Simulation/PowerRail`` (a cut stops the internal and the external flash together), rolled
-/// back between points with ``Simulation/NORFlashModel/rollBack(to:)``.
-public struct PowerCutSweep {
+/// back between points with ``Simulation/NORFlashModel/rollBack(to:)`` (copy-on-write checkpoints).
+public struct PowerCutSweep: Sendable {
     public enum Scenario: String, CaseIterable, Sendable {
         /// The secondary holds v2 marked for test; the boot swaps it in.
         case swapTest = "swap-test"
@@ -69,6 +76,10 @@ public struct PowerCutSweep {
         public var seconds: Double
         /// Bytes of the image the scenario moves.
         public var imageBytes: Int
+        /// Threads that shared the points.
+        public var workers: Int
+        /// The boot stage's SHA-256 engine (``HostSHA256/name(of:)``).
+        public var sha256: String
         public var bricked: Int { outcomes[.bricked] ?? 0 }
         public var pointsPerSecond: Double { seconds > 0 ? Double(points) / seconds : 0 }
     }
@@ -82,6 +93,12 @@ public struct PowerCutSweep {
     /// Also cut during the boot that recovers from each cut, at every `secondCutStride`-th
     /// operation of it (nil: no second cut).
     public var secondCutStride: Int?
+    /// How the boot stage hashes images: the host's fastest engine by default (the boot after
+    /// every cut validates a whole image); ``BootCrypto/SHA256/Engine/portable`` to sweep with
+    /// the firmware's own rounds. The outcomes do not depend on it.
+    public var sha256: SHA256.Engine = HostSHA256.engine
+    /// Threads (each with its own simulated board) that share the points; default: one per core.
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     public init(board: BoardDescription, layout: PartitionLayout, scenario: Scenario, strategy: UpgradeStrategy = .swapUsingMove) {
         self.board = board
@@ -93,64 +110,160 @@ public struct PowerCutSweep {
     static let old = ImageVersion(major: 1, minor: 0, revision: 0)
     static let new = ImageVersion(major: 2, minor: 0, revision: 0)
 
-    /// Runs the sweep; `progress` gets (points done, points) now and then.
+    /// Runs the sweep; `progress` gets (points done, points) now and then, on the calling thread.
+    ///
+    /// With ``workers`` above 1 the points are split into that many contiguous runs, each on its
+    /// own board (its own flash, its own clean run, checked to record the same operations) on its
+    /// own thread; a worker reaches its first point by replaying the operations before it.
     public func run(progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         if strategy == .swapUsingScratch && layout.partition(named: "mcuboot_scratch") == nil {
             throw SimulationError("strategy swap-scratch needs a layout with an mcuboot_scratch partition (e.g. nrf52840dk_scratch); \(layout.name) has none")
         }
-        let rig = try Rig(board: board, layout: layout, strategy: strategy)
-        let images = try rig.images(newSize: imageSize)
-        try rig.prepare(scenario, images: images)
-        let start = rig.checkpoint()
+        let first = try Worker(self)
+        let points = first.journal.count
+        let count = max(1, min(workers, points / 64))
+        let bounds = (0...count).map { points * $0 / count }
+        let done = Atomic<Int>(0)
+        let results = Mutex<[Int: Result<Worker.Tally, Error>]>([:])
+        let sweep = self
+        var threads: [Thread] = []
+        for index in 1..<count {
+            let range = bounds[index]..<bounds[index + 1]
+            let thread = Thread {
+                let result = Result { () throws -> Worker.Tally in
+                    let worker = try Worker(sweep)
+                    guard worker.journal.count == points else {
+                        throw SimulationError("a second board recorded \(worker.journal.count) operations for the clean run, the first \(points): the scenario is not deterministic")
+                    }
+                    return try worker.sweep(range) { _ in done.add(1, ordering: .relaxed) }
+                }
+                results.withLock { $0[index] = result }
+            }
+            thread.stackSize = 8 << 20
+            threads.append(thread)
+            thread.start()
+        }
+        let began = Date()
+        var tally = try first.sweep(0..<bounds[1]) { point in
+            let total = done.add(1, ordering: .relaxed).newValue
+            if point % 64 == 0 { progress(total, points) }
+        }
+        // The first run may end before the others: wait for them, still reporting.
+        while results.withLock({ $0.count }) < count - 1 {
+            progress(done.load(ordering: .relaxed), points)
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let seconds = Date().timeIntervalSince(began)
+        for index in 1..<count {
+            let other = try results.withLock { $0[index]! }.get()
+            for (outcome, n) in other.outcomes { tally.outcomes[outcome, default: 0] += n }
+            tally.failures += other.failures.prefix(max(0, 20 - tally.failures.count))
+        }
+        progress(points, points)
+        return Report(
+            scenario: scenario, layout: layout.name, strategy: strategy, points: points, outcomes: tally.outcomes,
+            cleanOutcome: first.clean, failures: tally.failures, seconds: seconds, imageBytes: first.images.new.count,
+            workers: count, sha256: HostSHA256.name(of: sha256))
+    }
 
-        // The clean run: how many operations, and where it ends.
-        let before = rig.rail.operationCount
-        let cleanAction = rig.act(scenario, images: images)
-        let points = rig.rail.operationCount - before
-        let clean = cleanAction.map { rig.classify($0, images: images) } ?? .bricked
-        guard clean != .bricked, points > 0 else {
-            throw SimulationError("the clean \(scenario.rawValue) run did not complete (\(points) operations, \(clean.rawValue)\(clean == .bricked ? ": " + rig.lastFinding : ""))")
+    /// One board's share of a sweep: the clean run recorded on its own flash, then its points.
+    final class Worker {
+        let rig: Rig
+        let images: Rig.Images
+        let base: Rig.Checkpoint
+        let journal: [PowerRail.Operation]
+        let clean: Outcome
+        let secondCutStride: Int?
+        let scenario: Scenario
+        /// Operations of the journal replayed onto `base` so far.
+        var position = 0
+
+        struct Tally {
+            var outcomes: [Outcome: Int] = [:]
+            var failures: [String] = []
         }
 
-        var outcomes: [Outcome: Int] = [:]
-        var failures: [String] = []
-        let began = Date()
-        for point in 0..<points {
-            rig.rollBack(to: start)
+        init(_ sweep: PowerCutSweep) throws {
+            scenario = sweep.scenario
+            secondCutStride = sweep.secondCutStride
+            let rig = try Rig(board: sweep.board, layout: sweep.layout, strategy: sweep.strategy, sha256: sweep.sha256)
+            let images = try rig.images(newSize: sweep.imageSize)
+            try rig.prepare(scenario, images: images)
+            self.rig = rig
+            self.images = images
+            base = rig.checkpoint()
+            // The clean run: its operations (one point each), recorded, and where it ends.
+            rig.rail.startRecording()
+            let cleanAction = rig.act(scenario, images: images)
+            journal = rig.rail.stopRecording()
+            clean = cleanAction.map { rig.classify($0, images: images) } ?? .bricked
+            guard clean != .bricked, !journal.isEmpty else {
+                throw SimulationError("the clean \(scenario.rawValue) run did not complete (\(journal.count) operations, \(clean.rawValue)\(clean == .bricked ? ": " + rig.lastFinding : ""))")
+            }
+            rig.rollBack(to: base)
+        }
+
+        /// Point k: the flash holds the clean run's first k operations (`base`, advanced one
+        /// operation per point), operation k torn; then the boot that power-up runs.
+        func sweep(_ points: Range<Int>, pointDone: (Int) -> Void) throws -> Tally {
+            precondition(points.lowerBound >= position, "a worker's points only move forward")
+            while position < points.lowerBound {
+                try rig.replay(journal[position], tearing: false, point: position)
+                rig.advance(base)
+                position += 1
+            }
+            var tally = Tally()
+            for point in points {
+                let operation = journal[point]
+                try rig.replay(operation, tearing: true, point: point)
+                var seconds = [Outcome]()
+                if let stride = secondCutStride {
+                    seconds = try rig.secondCuts(every: max(stride, 1), images: images)
+                }
+                let outcome = rig.classify(rig.finalBoot(), images: images)
+                for o in seconds + [outcome] {
+                    tally.outcomes[o, default: 0] += 1
+                    if o == .bricked && tally.failures.count < 20 {
+                        tally.failures.append("cut at operation \(point) of \(journal.count)\(seconds.isEmpty ? "" : " (or during its recovery)"): \(rig.lastFinding)")
+                    }
+                }
+                rig.rollBack(to: base)
+                try rig.replay(operation, tearing: false, point: point)
+                rig.advance(base)
+                position = point + 1
+                pointDone(point)
+            }
+            return tally
+        }
+    }
+
+    /// Checks the sweep's replay against MCUboot's method at the given points: for each, the flash
+    /// after running the scenario again with the power cut at that operation, and the flash after
+    /// replaying the clean run's operations up to it (the last one torn). Returns the points where
+    /// any device differs (empty: the replay is exact there).
+    public func pointsWhereReplayDiffers(_ points: [Int]) throws -> [Int] {
+        let rig = try Rig(board: board, layout: layout, strategy: strategy, sha256: sha256)
+        let images = try rig.images(newSize: imageSize)
+        try rig.prepare(scenario, images: images)
+        let base = rig.checkpoint()
+        rig.rail.startRecording()
+        _ = rig.act(scenario, images: images)
+        let journal = rig.rail.stopRecording()
+        var differing: [Int] = []
+        for point in points where point < journal.count {
+            rig.rollBack(to: base)
             rig.rail.scheduleCut(afterOperations: point)
             _ = rig.act(scenario, images: images)
             rig.rail.cancelCut()
             rig.rail.restore()
-            var seconds = [Outcome]()
-            if let stride = secondCutStride {
-                // Measure the recovering boot, then cut it at every stride-th operation.
-                let mid = rig.checkpoint()
-                let recoverStart = rig.rail.operationCount
-                _ = rig.bootOnce()
-                let recoverOps = rig.rail.operationCount - recoverStart
-                for second in Swift.stride(from: 0, to: recoverOps, by: max(stride, 1)) {
-                    rig.rollBack(to: mid)
-                    rig.rail.scheduleCut(afterOperations: second)
-                    _ = rig.bootOnce()
-                    rig.rail.cancelCut()
-                    rig.rail.restore()
-                    seconds.append(rig.classify(rig.finalBoot(), images: images))
-                }
-                rig.rollBack(to: mid)
+            let rerun = rig.board.devices.mapValues { $0.snapshot() }
+            rig.rollBack(to: base)
+            for (index, operation) in journal[0...point].enumerated() {
+                try rig.replay(operation, tearing: index == point, point: index)
             }
-            let outcome = rig.classify(rig.finalBoot(), images: images)
-            for o in seconds + [outcome] {
-                outcomes[o, default: 0] += 1
-                if o == .bricked && failures.count < 20 {
-                    failures.append("cut at operation \(point) of \(points)\(seconds.isEmpty ? "" : " (or during its recovery)"): \(rig.lastFinding)")
-                }
-            }
-            if point % 64 == 0 { progress(point, points) }
+            if rig.board.devices.mapValues({ $0.snapshot() }) != rerun { differing.append(point) }
         }
-        progress(points, points)
-        return Report(
-            scenario: scenario, layout: layout.name, strategy: strategy, points: points, outcomes: outcomes,
-            cleanOutcome: clean, failures: failures, seconds: Date().timeIntervalSince(began), imageBytes: images.new.count)
+        return differing
     }
 
     /// The board under test, its rail, and the scenario steps.
@@ -164,10 +277,11 @@ public struct PowerCutSweep {
         /// The sectors of image 0's slots and the scratch, per device: nothing else may be written or erased.
         var allowed: [(NORFlashModel, Range<Int>)] = []
 
-        init(board description: BoardDescription, layout: PartitionLayout, strategy: UpgradeStrategy) throws {
+        init(board description: BoardDescription, layout: PartitionLayout, strategy: UpgradeStrategy, sha256: SHA256.Engine) throws {
             board = try SimulatedBoard(board: description, layout: layout, configuration: RecoveryConfiguration(policy: .primaryOnly), backend: .models)
             var configuration = BootConfiguration(strategy: strategy)
             configuration.imagePolicy = board.bootConfiguration.imagePolicy
+            configuration.imagePolicy.sha256 = sha256
             self.configuration = configuration
             board.bootConfiguration = configuration
             guard let primary = layout.slot(image: 0, slot: 0) else { throw SimulationError("layout \(layout.name) has no primary slot") }
@@ -259,9 +373,48 @@ public struct PowerCutSweep {
             Checkpoint(devices: board.devices.values.map { ($0, $0.checkpoint()) })
         }
 
+        /// Back to `checkpoint` (later checkpoints are released), and the board's RAM state reset.
         func rollBack(to checkpoint: Checkpoint) {
             for (device, saved) in checkpoint.devices { device.rollBack(to: saved) }
             board.reset()
+        }
+
+        func advance(_ checkpoint: Checkpoint) {
+            for (device, saved) in checkpoint.devices { device.advance(saved) }
+        }
+
+        /// Replays one recorded operation (torn: as the cut one, then the power comes back).
+        func replay(_ operation: PowerRail.Operation, tearing: Bool, point: Int) throws {
+            let error = rail.replay(operation, tearing: tearing)
+            rail.restore()
+            guard error == (tearing ? .powerCut : nil) else {
+                throw SimulationError("replaying operation \(point) (\(operation.kind)) gave \(error.map { "\($0)" } ?? "no error"): the scenario is not deterministic")
+            }
+        }
+
+        /// MCUboot's second cut: the boot that recovers from a cut is itself cut, at every
+        /// `stride`-th of its operations; the outcome of the clean boot after each. The flash is
+        /// left as it was.
+        func secondCuts(every stride: Int, images: Images) throws -> [Outcome] {
+            let mid = checkpoint()
+            rail.startRecording()
+            _ = bootOnce()
+            let recovery = rail.stopRecording()
+            rollBack(to: mid)
+            let walk = checkpoint()
+            var outcomes: [Outcome] = []
+            for (index, operation) in recovery.enumerated() {
+                if index % stride == 0 {
+                    try replay(operation, tearing: true, point: index)
+                    outcomes.append(classify(finalBoot(), images: images))
+                    rollBack(to: walk)
+                }
+                try replay(operation, tearing: false, point: index)
+                advance(walk)
+            }
+            rollBack(to: mid)
+            for (device, saved) in mid.devices { device.release(saved) }
+            return outcomes
         }
 
         /// The scenario's action, which the sweep cuts: the boot it ends with, nil when it stopped
@@ -330,7 +483,7 @@ public struct PowerCutSweep {
             case .boot(let version):
                 let expected = version == PowerCutSweep.new ? images.new : images.old
                 guard version == PowerCutSweep.new || version == PowerCutSweep.old,
-                      model(for: primary).bytes(in: primary.address..<(primary.address + expected.count)) == expected else {
+                      model(for: primary).holds(expected, at: primary.address) else {
                     lastFinding = "booted \(version.text), whose bytes are not the image's"
                     return .bricked
                 }
@@ -353,7 +506,7 @@ extension PowerCutSweep.Report {
             {"scenario": "\(scenario.rawValue)", "layout": "\(layout)", "strategy": "\(strategy.name)", \
             "points": \(points), "bricked": \(bricked), "outcomes": {\(outcomesJSON)}, \
             "points_per_second": \(String(format: "%.1f", pointsPerSecond)), "seconds": \(String(format: "%.3f", seconds)), \
-            "image_bytes": \(imageBytes), "clean_outcome": "\(cleanOutcome.rawValue)"}
+            "image_bytes": \(imageBytes), "workers": \(workers), "sha256": "\(sha256)", "clean_outcome": "\(cleanOutcome.rawValue)"}
             """
     }
 }

@@ -21,7 +21,10 @@ public struct ImageInspector: Sendable {
     /// Bytes per flash read while hashing (a stack buffer of this size).
     public static let chunkSize = 256
 
-    public init() {}
+    /// How ``computeHash(of:count:)`` compresses (the digest is the same with any engine).
+    public var sha256: SHA256.Engine
+
+    public init(sha256: SHA256.Engine = .portable) { self.sha256 = sha256 }
 
     /// Inspects the image at offset 0 of `slot`.
     public func inspect<Flash: NORFlash>(_ slot: Flash) throws(ImageRejection) -> SlotImage {
@@ -82,7 +85,7 @@ public struct ImageInspector: Sendable {
     /// SHA-256 of the first `count` bytes of `slot`, read in ``chunkSize`` pieces.
     public func computeHash<Flash: NORFlash>(of slot: Flash, count: Int) throws(ImageRejection) -> SHA256.Digest {
         guard count >= 0, count <= slot.size else { throw .imageExceedsSlot }
-        var sha = SHA256()
+        var sha = SHA256(engine: sha256)
         var chunk = InlineArray<256, UInt8>(repeating: 0)
         var done = 0
         while done < count {

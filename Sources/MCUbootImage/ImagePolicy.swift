@@ -1,3 +1,5 @@
+import BootCrypto
+
 /// What a bootloader accepts beyond a sound image with a matching hash: configuration as a
 /// value (DESIGN.md), the same in firmware and in the simulator.
 public struct ImagePolicy: Sendable {
@@ -12,6 +14,9 @@ public struct ImagePolicy: Sendable {
     /// Rollback protection: images whose protected SEC_CNT is lower than this are refused, and
     /// images without one too.
     public var minimumSecurityCounter: UInt32?
+    /// The SHA-256 backend that hashes images (not part of what is accepted: every engine gives
+    /// the same digest). Firmware uses the portable one; the simulator may use the host's.
+    public var sha256: SHA256.Engine = .portable
 
     public init(
         trustedKeys: [TrustedKey] = [], requireSignature: Bool? = nil,

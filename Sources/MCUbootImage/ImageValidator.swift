@@ -26,7 +26,7 @@ public struct ImageValidator: Sendable {
     public init(policy: ImagePolicy) { self.policy = policy }
 
     public func validate<Flash: NORFlash>(_ slot: Flash) throws(ImageRejection) -> ValidatedImage {
-        let image = try ImageInspector().inspect(slot)
+        let image = try ImageInspector(sha256: policy.sha256).inspect(slot)
         var selectedKey: Int?
         var lastVerdict: Bool?
         var verifiedKey: Int?

@@ -14,6 +14,15 @@ extension NORFlashModel {
         return Array(storage[range])
     }
 
+    /// True when the device holds exactly `bytes` at `offset` (false when they do not fit).
+    public func holds(_ bytes: [UInt8], at offset: Int) -> Bool {
+        guard offset >= 0, offset <= size, bytes.count <= size - offset else { return false }
+        guard !bytes.isEmpty else { return true }
+        return storage.withUnsafeBytes { dst in
+            bytes.withUnsafeBytes { memcmp(dst.baseAddress! + offset, $0.baseAddress!, bytes.count) == 0 }
+        }
+    }
+
     /// True when the byte at `offset` was programmed since its last erase (a write to it would be
     /// refused with `FlashError.notErased`).
     public func isProgrammed(_ offset: Int) -> Bool {
@@ -31,7 +40,7 @@ extension NORFlashModel {
         try checkBounds(offset: offset, count: bytes.count)
         let count = bytes.count
         guard count > 0 else { return }
-        markDirty(offset: offset, count: count)
+        willModify(offset: offset, count: count)
         let erased = erasedValue
         bytes.withUnsafeBufferPointer { src in
             storage.withUnsafeMutableBufferPointer { dst in
@@ -66,17 +75,49 @@ extension NORFlashModel {
     }
 
     /// The contents and write-once state at one moment, to come back to with ``rollBack(to:)``.
-    public struct Checkpoint {
-        let storage: [UInt8]
-        let programmed: [UInt8]
+    ///
+    /// Copy on write, per sector: taking one copies nothing; the first change to a sector after it
+    /// saves that sector once, and a roll-back copies back only the saved sectors. A power-cut
+    /// sweep takes one per point and rolls back what the boot after the cut touched, on devices
+    /// of up to 8 MiB of which a swap touches a few hundred KiB.
+    public final class Checkpoint {
+        /// Per sector: its index in the saved buffers, or -1 when it has not changed since.
+        var slot: [Int32]
+        var savedSectors: [Int] = []
+        var savedBytes: [UInt8] = []
+        var savedFlags: [UInt8] = []
+        init(device: NORFlashModel) {
+            slot = [Int32](repeating: -1, count: device.size / device.eraseSize)
+        }
+
+        /// Sectors saved (changed since the checkpoint, or since its last roll-back or advance).
+        public var changedSectorCount: Int { savedSectors.count }
+
+        func save(sector: Int, of device: NORFlashModel) {
+            guard slot[sector] < 0 else { return }
+            slot[sector] = Int32(savedSectors.count)
+            savedSectors.append(sector)
+            let range = (sector * device.eraseSize)..<((sector + 1) * device.eraseSize)
+            device.storage.withUnsafeBufferPointer { savedBytes.append(contentsOf: $0[range]) }
+            device.programmed.withUnsafeBufferPointer { savedFlags.append(contentsOf: $0[range]) }
+        }
+
+        /// Forgets what was saved (keeping the buffers' capacity): the checkpoint is now.
+        func clear() {
+            for sector in savedSectors { slot[sector] = -1 }
+            savedSectors.removeAll(keepingCapacity: true)
+            savedBytes.removeAll(keepingCapacity: true)
+            savedFlags.removeAll(keepingCapacity: true)
+        }
     }
 
-    /// Saves the contents, and from the first checkpoint on tracks which sectors ever change, so
-    /// that ``rollBack(to:)`` copies back only those (a power-cut sweep rolls an 8 MiB chip back
-    /// thousands of times, and a swap touches only its slots).
+    /// A checkpoint of the contents now (see ``Checkpoint``). From the first one on, the device
+    /// also tracks which sectors ever change (``sectorsTouchedSinceCheckpoint``).
     public func checkpoint() -> Checkpoint {
         if dirtySectors == nil { dirtySectors = [Bool](repeating: false, count: size / eraseSize) }
-        return Checkpoint(storage: storage, programmed: programmed)
+        let checkpoint = Checkpoint(device: self)
+        checkpoints.append(checkpoint)
+        return checkpoint
     }
 
     /// The sectors written or erased (even with no change) since the first ``checkpoint()``.
@@ -85,31 +126,44 @@ extension NORFlashModel {
         return dirty.indices.filter { dirty[$0] }
     }
 
-    /// Makes the contents and write-once state what they were at `checkpoint` (any checkpoint of
-    /// this device): sectors unchanged since the first checkpoint are equal everywhere, the others
-    /// are copied back. The power stays as it is; not written through to a backing file.
+    /// Makes the contents and write-once state what they were at `checkpoint`, copying back only
+    /// the sectors changed since. The checkpoint stays usable (rolling back again returns to the
+    /// same state); checkpoints taken after it are released. The power stays as it is; not
+    /// written through to a backing file.
     public func rollBack(to checkpoint: Checkpoint) {
-        precondition(checkpoint.storage.count == size, "a checkpoint of another device")
-        guard let dirty = dirtySectors else { return }
+        guard let index = checkpoints.firstIndex(where: { $0 === checkpoint }) else {
+            preconditionFailure("rollBack(to:): a checkpoint of another device, or one already released")
+        }
+        checkpoints.removeSubrange((index + 1)...)
+        let sectorSize = eraseSize
         storage.withUnsafeMutableBytes { dst in
             programmed.withUnsafeMutableBytes { flags in
-                checkpoint.storage.withUnsafeBytes { src in
-                    checkpoint.programmed.withUnsafeBytes { srcFlags in
-                        var sector = 0
-                        while sector < dirty.count {
-                            guard dirty[sector] else { sector += 1; continue }
-                            var end = sector + 1
-                            while end < dirty.count && dirty[end] { end += 1 }
-                            let offset = sector * eraseSize
-                            let count = (end - sector) * eraseSize
-                            memcpy(dst.baseAddress! + offset, src.baseAddress! + offset, count)
-                            memcpy(flags.baseAddress! + offset, srcFlags.baseAddress! + offset, count)
-                            sector = end
+                checkpoint.savedBytes.withUnsafeBytes { src in
+                    checkpoint.savedFlags.withUnsafeBytes { srcFlags in
+                        for (i, sector) in checkpoint.savedSectors.enumerated() {
+                            memcpy(dst.baseAddress! + sector * sectorSize, src.baseAddress! + i * sectorSize, sectorSize)
+                            memcpy(flags.baseAddress! + sector * sectorSize, srcFlags.baseAddress! + i * sectorSize, sectorSize)
                         }
                     }
                 }
             }
         }
+        // Older checkpoints saved these sectors before they changed; their copies stay right.
+        checkpoint.clear()
+    }
+
+    /// Moves `checkpoint` to now, without copying anything back (a sweep that replays the clean
+    /// run one operation at a time advances its checkpoint after each).
+    public func advance(_ checkpoint: Checkpoint) {
+        guard checkpoints.last === checkpoint else {
+            preconditionFailure("advance(_:): only the newest checkpoint of this device can move")
+        }
+        checkpoint.clear()
+    }
+
+    /// Stops `checkpoint` (and any taken after it) from saving sectors.
+    public func release(_ checkpoint: Checkpoint) {
+        if let index = checkpoints.firstIndex(where: { $0 === checkpoint }) { checkpoints.removeSubrange(index...) }
     }
 
     /// Flushes the backing file to stable storage (`fsync`); does nothing without one.

@@ -91,8 +91,10 @@ public final class NORFlashModel: NORFlash {
     /// The board supply this device is on, if any: the rail's countdown and cut replace the
     /// device's own (``schedulePowerCut(afterOperations:)``).
     public var rail: PowerRail?
-    /// Sectors changed since the last ``checkpoint()`` (nil: not tracking).
+    /// Sectors changed since the first ``checkpoint()`` (nil: not tracking).
     var dirtySectors: [Bool]?
+    /// The live checkpoints, oldest first; each saves a sector before its first change.
+    var checkpoints: [Checkpoint] = []
 
     /// The path of the backing file, if any.
     public var backingFilePath: String? { backing?.path }
@@ -176,10 +178,14 @@ public final class NORFlashModel: NORFlash {
 
         let operation = FlashOperation.write(offset: offset, count: count)
         record(operation)
+        if let rail, rail.isRecording {
+            rail.record(PowerRail.Operation(device: self, kind: .write(offset: offset, bytes: bytes.withUnsafeBufferPointer { Array($0) })))
+        }
         writeCount += 1
         let cut = consumeCountdown()
         let programCount = cut ? (count / writeSize / 2) * writeSize : count
         if programCount > 0 {
+            willModify(offset: offset, count: programCount)
             bytes.withUnsafeBufferPointer { src in
                 storage.withUnsafeMutableBufferPointer { dst in
                     UnsafeMutableRawPointer(dst.baseAddress! + offset).copyMemory(from: src.baseAddress!, byteCount: programCount)
@@ -200,6 +206,7 @@ public final class NORFlashModel: NORFlash {
 
         let operation = FlashOperation.erase(offset: offset, count: count)
         record(operation)
+        if let rail, rail.isRecording { rail.record(PowerRail.Operation(device: self, kind: .erase(offset: offset, count: count))) }
         eraseCount += 1
         let cut = consumeCountdown()
         if cut {
@@ -279,18 +286,23 @@ public final class NORFlashModel: NORFlash {
 
     func setProgrammed(offset: Int, count: Int, to flag: UInt8) {
         guard count > 0 else { return }
-        markDirty(offset: offset, count: count)
         programmed.withUnsafeMutableBytes { _ = memset($0.baseAddress! + offset, Int32(flag), count) }
     }
 
-    func markDirty(offset: Int, count: Int) {
-        guard dirtySectors != nil else { return }
-        for sector in (offset / eraseSize)...((offset + count - 1) / eraseSize) { dirtySectors![sector] = true }
+    /// Called before `offset..<offset+count` changes: marks its sectors touched and lets every
+    /// live checkpoint save the ones it has not saved yet.
+    func willModify(offset: Int, count: Int) {
+        guard dirtySectors != nil, count > 0 else { return }
+        for sector in (offset / eraseSize)...((offset + count - 1) / eraseSize) {
+            dirtySectors![sector] = true
+            for checkpoint in checkpoints { checkpoint.save(sector: sector, of: self) }
+        }
     }
 
     /// Erases `offset..<offset+count` in memory (no write-through).
     func reset(offset: Int, count: Int) {
         guard count > 0 else { return }
+        willModify(offset: offset, count: count)
         storage.withUnsafeMutableBytes { _ = memset($0.baseAddress! + offset, Int32(erasedValue), count) }
         setProgrammed(offset: offset, count: count, to: 0)
     }

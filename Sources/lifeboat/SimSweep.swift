@@ -20,9 +20,13 @@ extension Sim {
             abstract: "Cut the power at every flash operation of a scenario and check the board always comes back.",
             discussion: """
                 MCUboot's power-cut method, with torn writes: the scenario runs once clean to \
-                count its flash operations; then, for each operation, it starts again from the \
-                same flash, the power is cut during that operation (a write keeps half its units, \
-                an erase half of each sector), power comes back and a fresh boot stage runs. Each \
+                count its flash operations; then, for each operation, the flash is put back in \
+                the state it had just before it, the power is cut during that operation (a write \
+                keeps half its units, an erase half of each sector), power comes back and a fresh \
+                boot stage runs. The state before an operation is reached by replaying the clean \
+                run's recorded operations (what the scenario's code does before a cut cannot \
+                depend on the cut). Points are shared by --workers threads, each with its own \
+                simulated board. Each \
                 point ends as booted old, booted new, recovery (the boot stage stays in serial \
                 recovery, which is still reachable), or bricked: no image boots and recovery is not \
                 entered, the booted image is not byte for byte the one written, or flash outside \
@@ -50,7 +54,15 @@ extension Sim {
         @Option(help: "Also cut the boot that recovers from each cut, at every N-th of its operations (slow: points × operations / N).")
         var secondCut: Int?
 
-        @Flag(help: "Print one JSON object: points, bricked, outcomes, points_per_second, seconds, image_bytes, scenario, layout, strategy.")
+        @Option(help: "Threads sharing the points, each with its own simulated board (default: one per core).")
+        var workers: Int?
+
+        @Option(help: "SHA-256 engine of the boot stage: host (the CPU's SHA instructions when it has them) or portable (the firmware's Swift rounds). Outcomes do not depend on it.")
+        var sha256: SHA256Choice = .host
+
+        enum SHA256Choice: String, ExpressibleByArgument, CaseIterable { case host, portable }
+
+        @Flag(help: "Print one JSON object: points, bricked, outcomes, points_per_second, seconds, image_bytes, workers, sha256, scenario, layout, strategy.")
         var json = false
 
         func run() throws {
@@ -58,6 +70,11 @@ extension Sim {
             var sweep = PowerCutSweep(board: boardDescription, layout: layoutDescription, scenario: scenario, strategy: strategy)
             sweep.imageSize = size
             sweep.secondCutStride = secondCut
+            if let workers {
+                guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+                sweep.workers = workers
+            }
+            sweep.sha256 = sha256 == .host ? HostSHA256.engine : .portable
             if !json {
                 print("sweep: \(scenario.rawValue) (\(scenario.summary)) on \(boardDescription.summary), layout \(layoutDescription.name), strategy \(sweep.strategy.name)")
             }
@@ -81,7 +98,8 @@ extension Sim {
                     print("  \(outcome.rawValue):".padding(toLength: 14, withPad: " ", startingAt: 0) + "\(report.outcomes[outcome] ?? 0)")
                 }
                 for failure in report.failures { print("  ✗ \(failure)") }
-                print(String(format: "%.0f points per second (%.2f s)", report.pointsPerSecond, report.seconds))
+                print(String(format: "%.0f points per second (%.2f s, %d worker%@, SHA-256: %@)", report.pointsPerSecond, report.seconds,
+                             report.workers, report.workers == 1 ? "" : "s", report.sha256))
             }
             if report.bricked > 0 { throw ExitCode(1) }
         }

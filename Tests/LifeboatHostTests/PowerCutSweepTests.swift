@@ -73,4 +73,49 @@ import Testing
             #expect(json.contains(key), "\(key) in \(json)")
         }
     }
+
+    /// The sweep reaches each point by replaying the clean run's operations: at sampled points of
+    /// every scenario (uploads over SMP included), the flash equals the one MCUboot's method gives
+    /// by running the scenario again with the power cut there.
+    @Test(arguments: [("nrf52840dk", "nrf52840dk_qspi", UpgradeStrategy.swapUsingMove), ("nrf52840dk", "nrf52840dk_scratch", .swapUsingScratch)])
+    func replayEqualsARerun(board: String, layout: String, strategy: UpgradeStrategy) throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        for scenario in PowerCutSweep.Scenario.allCases {
+            var sweep = PowerCutSweep(board: try loader.loadBoard(board), layout: try loader.loadLayout(layout), scenario: scenario, strategy: strategy)
+            sweep.imageSize = 12_000
+            sweep.workers = 1
+            let points = try sweep.run().points
+            let sample = Array(Swift.stride(from: 0, to: points, by: max(1, points / 12))) + [points - 1]
+            #expect(try sweep.pointsWhereReplayDiffers(sample) == [], "\(scenario.rawValue): \(points) points")
+        }
+    }
+
+    /// Points shared by two boards on two threads end exactly as on one.
+    @Test func workersDoNotChangeTheOutcomes() throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        var sweep = PowerCutSweep(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"), scenario: .applicationUpload)
+        sweep.imageSize = 20_000
+        sweep.workers = 1
+        let one = try sweep.run()
+        sweep.workers = 2
+        let two = try sweep.run()
+        #expect(two.workers == 2)
+        #expect(one.points == two.points)
+        #expect(one.outcomes == two.outcomes)
+        #expect(Set(one.outcomes.filter { $0.value > 0 }.keys) == [.bootedOld, .bootedNew], "cuts before the test mark boot v1, after it v2")
+    }
+
+    /// The sweep's default SHA-256 engine and the firmware's portable one lead to the same outcomes.
+    @Test func shaEngineDoesNotChangeTheOutcomes() throws {
+        let loader = DescriptorLoader(root: packageRoot)
+        var sweep = PowerCutSweep(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"), scenario: .revert)
+        sweep.imageSize = 16_000
+        let host = try sweep.run()
+        sweep.sha256 = .portable
+        let portable = try sweep.run()
+        #expect(portable.sha256 == "portable")
+        #expect(host.outcomes == portable.outcomes)
+        #expect(host.points == portable.points)
+    }
 }
+

@@ -5,12 +5,39 @@ import Yams
 /// A descriptor that could not be loaded, with the file and the field at fault.
 public struct DescriptorError: Error, CustomStringConvertible, Equatable {
     public var path: String
-    public var message: String
+    /// What is wrong. A YAML syntax error is kept as the parser's error and put into words only
+    /// when read: its text quotes the offending line, which costs more than the parse itself, and
+    /// callers that only try a file (the layout fuzzer, `try?`) never read it.
+    public var message: String {
+        get {
+            switch text {
+            case .plain(let message): message
+            case .yaml(let error): "not valid YAML: \(error)"
+            }
+        }
+        set { text = .plain(newValue) }
+    }
+    private var text: Text
+
+    private enum Text {
+        case plain(String)
+        case yaml(any Error)
+    }
+
     public init(path: String, message: String) {
         self.path = path
-        self.message = message
+        self.text = .plain(message)
     }
+
+    /// A YAML syntax error from the parser, described on demand.
+    init(path: String, yaml error: any Error) {
+        self.path = path
+        self.text = .yaml(error)
+    }
+
     public var description: String { "\(path): \(message)" }
+
+    public static func == (a: DescriptorError, b: DescriptorError) -> Bool { a.path == b.path && a.message == b.message }
 }
 
 /// Loads board descriptors (`Boards/<name>/board.yml`) and partition layouts
@@ -209,7 +236,7 @@ public struct DescriptorLoader: Sendable {
         } catch let error as DescriptorError {
             throw error
         } catch {
-            throw DescriptorError(path: path, message: "not valid YAML: \(error)")
+            throw DescriptorError(path: path, yaml: error)
         }
     }
 

@@ -1,0 +1,33 @@
+// swift-tools-version: 6.2
+//
+// Lifeboat's firmware: the boot stage and a sample application per board, cross-compiled as
+// Embedded Swift. Built only by tools/build-firmware (one product at a time, for the board's
+// triple, with its linker script); a separate package so that the root package's host build and
+// tests never see startup code or linker scripts.
+import PackageDescription
+
+let package = Package(
+    name: "LifeboatFirmware",
+    dependencies: [.package(name: "Lifeboat", path: "..")],
+    targets: [
+        // Startup, libc/compiler-runtime symbols, heap arena, handover (C).
+        .target(name: "FirmwareRuntime"),
+        // The board-independent boot stage: decision, handover, recovery loop.
+        .target(
+            name: "BootStage",
+            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")]
+        ),
+        .executableTarget(
+            name: "boot-qemu-mps2-an386",
+            dependencies: ["BootStage", "FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/Boards/qemu-mps2-an386", exclude: ["boot.ld"],
+            swiftSettings: [.enableExperimentalFeature("Volatile")]
+        ),
+        .executableTarget(
+            name: "app-qemu-mps2-an386",
+            dependencies: ["FirmwareRuntime"],
+            path: "Sources/SampleApps/qemu-mps2-an386", exclude: ["app.ld"],
+            swiftSettings: [.enableExperimentalFeature("Volatile")]
+        ),
+    ]
+)

@@ -1,0 +1,127 @@
+import Bootloader
+import DFUTarget
+import FirmwareRuntime
+import FlashKit
+import MCUbootImage
+import Recovery
+
+/// A board's console UART, polled: the boot stage has no interrupts.
+public protocol ConsolePort {
+    func send(_ byte: UInt8)
+    /// The next received byte, or nil when none is waiting.
+    func receive() -> UInt8?
+}
+
+extension ConsolePort {
+    /// Sends a plain-text line (clients skip lines that are not SMP frames).
+    public func line(_ text: StaticString) {
+        text.withUTF8Buffer { for byte in $0 { send(byte) } }
+        send(0x0A)
+    }
+
+    public func text(_ text: StaticString) {
+        text.withUTF8Buffer { for byte in $0 { send(byte) } }
+    }
+
+    public func decimal(_ value: UInt32) {
+        var digits = InlineArray<10, UInt8>(repeating: 0)
+        var n = value
+        var count = 0
+        repeat {
+            digits[count] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
+            n /= 10
+            count += 1
+        } while n > 0
+        while count > 0 {
+            count -= 1
+            send(digits[count])
+        }
+    }
+
+    public func version(_ v: ImageVersion) {
+        decimal(UInt32(v.major)); send(0x2E)
+        decimal(UInt32(v.minor)); send(0x2E)
+        decimal(UInt32(v.revision))
+        if v.build != 0 { send(0x2B); decimal(v.build) }
+    }
+}
+
+/// Image 0's two slots (and no scratch), as the firmware's generated layout constants give them.
+public struct FirmwareSlots<Device: NORFlash>: SlotMap {
+    public let primary: FlashArea<Device>
+    public let secondary: FlashArea<Device>?
+
+    public init(primary: FlashArea<Device>, secondary: FlashArea<Device>?) {
+        self.primary = primary
+        self.secondary = secondary
+    }
+
+    public var imageCount: Int { 1 }
+
+    public func area(image: Int, slot: Int) -> FlashArea<Device>? {
+        guard image == 0 else { return nil }
+        switch slot {
+        case 0: return primary
+        case 1: return secondary
+        default: return nil
+        }
+    }
+}
+
+/// What every board's boot stage does after its startup: MCUboot's decision (``Bootloader``),
+/// then the handover to the validated primary image, or serial recovery on the console.
+public enum BootStage {
+    /// Runs the boot stage; never returns (the image starts, or recovery resets the board).
+    ///
+    /// - Parameters:
+    ///   - primaryAddress: bus address of the primary slot (where the image runs in place).
+    ///   - bootMode: the retained boot mode, already read and cleared by the board.
+    public static func run<Device: NORFlash, Console: ConsolePort>(
+        slots: FirmwareSlots<Device>, primaryAddress: UInt32, console: Console,
+        boot: BootConfiguration, recovery: RecoveryConfiguration,
+        recoveryButton: Bool, bootMode: UInt8,
+        reset: () -> Never
+    ) -> Never {
+        let outcome = Bootloader(slots: slots, configuration: boot).boot(
+            BootInputs(recoveryButton: recoveryButton, retainedBootMode: bootMode)
+        ) { event in
+            switch event {
+            case .swapStarted: console.line("lifeboat: swap started")
+            case .swapCompleted: console.line("lifeboat: swap complete")
+            case .secondaryScrambled: console.line("lifeboat: secondary image refused and erased")
+            default: break
+            }
+        }
+        switch outcome {
+        case .boot(let version):
+            if let header = try? ImageInspector().readHeader(from: slots.primary) {
+                console.text("lifeboat: booting image 0 version ")
+                console.version(version)
+                console.send(0x0A)
+                lifeboat_start_image(primaryAddress &+ UInt32(header.headerSize))
+            }
+            console.line("lifeboat: the primary image cannot be read")
+        case .recovery:
+            break
+        case .halted:
+            console.line("lifeboat: flash failed during the boot")
+        }
+        serveRecovery(slots: slots, console: console, configuration: recovery, reset: reset)
+    }
+
+    /// MCUboot serial recovery on the console until a client resets the board.
+    public static func serveRecovery<Device: NORFlash, Console: ConsolePort>(
+        slots: FirmwareSlots<Device>, console: Console, configuration: RecoveryConfiguration, reset: () -> Never
+    ) -> Never {
+        console.line("lifeboat: serial recovery")
+        var link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+        while true {
+            guard let byte = console.receive() else { continue }
+            var one = byte
+            let action = withUnsafeBytes(of: &one) { bytes in
+                link.receive(bytes, transmit: { line in for b in line { console.send(b) } })
+            }
+            if action == .reset { reset() }
+        }
+    }
+}

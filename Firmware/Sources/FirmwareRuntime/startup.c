@@ -1,0 +1,174 @@
+// Startup for Cortex-M (armv7em; armv6m later): vector table, reset handler, and the runtime
+// symbols Embedded Swift code calls. Compiled with -ffreestanding -fno-builtin so the mem*
+// loops below are not turned into calls to themselves.
+#include "FirmwareRuntime.h"
+
+#if defined(__arm__) && !defined(__linux__)
+
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack, _heap_start, _heap_end;
+extern int main(int argc, char **argv);
+
+void Reset_Handler(void);
+void Default_Handler(void);
+
+__attribute__((section(".isr_vector"), used))
+const void *const lifeboat_vectors[16] = {
+    &_estack, (void *)Reset_Handler,
+    (void *)Default_Handler, (void *)Default_Handler, (void *)Default_Handler, (void *)Default_Handler,
+    (void *)Default_Handler, 0, 0, 0, 0,
+    (void *)Default_Handler, (void *)Default_Handler, 0,
+    (void *)Default_Handler, (void *)Default_Handler,
+};
+
+__attribute__((section(".noinit"), used)) static volatile uint32_t retained_boot_mode;
+
+uint32_t lifeboat_take_boot_mode(void) {
+    uint32_t mode = retained_boot_mode;
+    retained_boot_mode = 0;
+    return mode;
+}
+
+void lifeboat_set_boot_mode(uint32_t mode) { retained_boot_mode = mode; }
+
+static uint8_t *heap_top;
+static size_t heap_peak;
+static uint8_t *last_block;
+
+__attribute__((noreturn)) void Reset_Handler(void) {
+    uint32_t *src = &_sidata, *dst = &_sdata;
+    while (dst < &_edata) *dst++ = *src++;
+    for (dst = &_sbss; dst < &_ebss; dst++) *dst = 0;
+#if defined(__ARM_FP)
+    // CP10/CP11 full access: Swift code may use the FPU (a NOCP fault otherwise).
+    *(volatile uint32_t *)0xE000ED88 |= (0xFu << 20);
+    __asm volatile("dsb; isb");
+#endif
+    heap_top = (uint8_t *)&_heap_start;
+    last_block = 0;
+    heap_peak = 0;
+    main(0, 0);
+    for (;;) {}
+}
+
+void Default_Handler(void) {
+    for (;;) {}
+}
+
+__attribute__((noreturn)) void lifeboat_trap(void) {
+    for (;;) __asm volatile("bkpt 0");
+}
+
+__attribute__((noreturn)) void lifeboat_start_image(uint32_t vector_table) {
+    const uint32_t *vectors = (const uint32_t *)vector_table;
+    __asm volatile("cpsid i");
+    *(volatile uint32_t *)0xE000ED08 = vector_table;  // SCB->VTOR
+    __asm volatile(
+        "msr msp, %0\n"
+        "dsb\n"
+        "isb\n"
+        "bx %1\n" ::"r"(vectors[0]), "r"(vectors[1]));
+    for (;;) {}
+}
+
+__attribute__((noreturn)) void lifeboat_soft_reset(void) {
+    lifeboat_start_image((uint32_t)lifeboat_vectors);
+}
+
+// A LIFO arena: Embedded Swift's temporary allocations are freed in reverse order. A block
+// freed out of order stays allocated until the blocks above it go (the peak shows it).
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    if (alignment < 8) alignment = 8;
+    uintptr_t p = ((uintptr_t)heap_top + sizeof(uintptr_t) + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    if (p + size > (uintptr_t)&_heap_end) lifeboat_trap();
+    ((uintptr_t *)p)[-1] = (uintptr_t)heap_top;  // where the arena stood before this block
+    heap_top = (uint8_t *)(p + size);
+    last_block = (uint8_t *)p;
+    size_t used = (size_t)(heap_top - (uint8_t *)&_heap_start);
+    if (used > heap_peak) heap_peak = used;
+    *out = (void *)p;
+    return 0;
+}
+
+void free(void *ptr) {
+    if (ptr == 0) return;
+    if ((uint8_t *)ptr == last_block) {
+        heap_top = (uint8_t *)((uintptr_t *)ptr)[-1];
+        last_block = 0;
+    }
+}
+
+size_t lifeboat_heap_in_use(void) { return (size_t)(heap_top - (uint8_t *)&_heap_start); }
+size_t lifeboat_heap_peak(void) { return heap_peak; }
+
+void *memset(void *d, int c, size_t n) {
+    uint8_t *p = d;
+    while (n--) *p++ = (uint8_t)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n) {
+    uint8_t *p = d;
+    const uint8_t *q = s;
+    while (n--) *p++ = *q++;
+    return d;
+}
+
+void *memmove(void *d, const void *s, size_t n) {
+    uint8_t *p = d;
+    const uint8_t *q = s;
+    if (p < q) {
+        while (n--) *p++ = *q++;
+    } else {
+        p += n; q += n;
+        while (n--) *--p = *--q;
+    }
+    return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n) {
+    const uint8_t *p = a, *q = b;
+    for (; n; n--, p++, q++) if (*p != *q) return *p - *q;
+    return 0;
+}
+
+void __aeabi_memclr(void *d, size_t n) { memset(d, 0, n); }
+void __aeabi_memclr4(void *d, size_t n) { memset(d, 0, n); }
+void __aeabi_memclr8(void *d, size_t n) { memset(d, 0, n); }
+void __aeabi_memcpy(void *d, const void *s, size_t n) { memcpy(d, s, n); }
+void __aeabi_memcpy4(void *d, const void *s, size_t n) { memcpy(d, s, n); }
+void __aeabi_memcpy8(void *d, const void *s, size_t n) { memcpy(d, s, n); }
+void __aeabi_memmove(void *d, const void *s, size_t n) { memmove(d, s, n); }
+void __aeabi_memmove4(void *d, const void *s, size_t n) { memmove(d, s, n); }
+void __aeabi_memmove8(void *d, const void *s, size_t n) { memmove(d, s, n); }
+void __aeabi_memset(void *d, size_t n, int c) { memset(d, c, n); }
+void __aeabi_memset4(void *d, size_t n, int c) { memset(d, c, n); }
+void __aeabi_memset8(void *d, size_t n, int c) { memset(d, c, n); }
+
+// 64-bit shifts (LLVM calls these at -Osize); 32-bit operations only, so they cannot recurse.
+typedef union { uint64_t u; struct { uint32_t lo, hi; } w; } u64_words;
+
+uint64_t __aeabi_llsl(uint64_t v, int n) {
+    u64_words x = {.u = v}, r;
+    if (n == 0) return v;
+    if (n >= 32) { r.w.hi = x.w.lo << (n - 32); r.w.lo = 0; }
+    else { r.w.hi = (x.w.hi << n) | (x.w.lo >> (32 - n)); r.w.lo = x.w.lo << n; }
+    return r.u;
+}
+
+uint64_t __aeabi_llsr(uint64_t v, int n) {
+    u64_words x = {.u = v}, r;
+    if (n == 0) return v;
+    if (n >= 32) { r.w.lo = x.w.hi >> (n - 32); r.w.hi = 0; }
+    else { r.w.lo = (x.w.lo >> n) | (x.w.hi << (32 - n)); r.w.hi = x.w.hi >> n; }
+    return r.u;
+}
+
+int64_t __aeabi_lasr(int64_t v, int n) {
+    u64_words x = {.u = (uint64_t)v}, r;
+    if (n == 0) return v;
+    if (n >= 32) { r.w.lo = (uint32_t)((int32_t)x.w.hi >> (n - 32)); r.w.hi = (uint32_t)((int32_t)x.w.hi >> 31); }
+    else { r.w.lo = (x.w.lo >> n) | (x.w.hi << (32 - n)); r.w.hi = (uint32_t)((int32_t)x.w.hi >> n); }
+    return (int64_t)r.u;
+}
+
+#endif

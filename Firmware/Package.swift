@@ -12,6 +12,9 @@ let package = Package(
     targets: [
         // Startup, libc/compiler-runtime symbols, heap arena, handover (C).
         .target(name: "FirmwareRuntime"),
+        // The trusted keys and the signature algorithm of this build: TrustedKeys.swift is written
+        // by tools/build-firmware (--crypto) before each build and is not checked in.
+        .target(name: "FirmwareKeys", dependencies: [.product(name: "LifeboatCore", package: "Lifeboat")]),
         // The board-independent boot stage: decision, handover, recovery loop.
         .target(
             name: "BootStage",
@@ -19,7 +22,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "boot-qemu-mps2-an386",
-            dependencies: ["BootStage", "FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/Boards/qemu-mps2-an386", exclude: ["boot.ld"],
             swiftSettings: [.enableExperimentalFeature("Volatile")]
         ),
@@ -28,6 +31,16 @@ let package = Package(
             dependencies: ["FirmwareRuntime"],
             path: "Sources/SampleApps/qemu-mps2-an386", exclude: ["app.ld"],
             swiftSettings: [.enableExperimentalFeature("Volatile")]
+        ),
+        .executableTarget(
+            name: "boot-nrf52840dk",
+            dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/Boards/nrf52840dk", exclude: ["boot.ld"]
+        ),
+        .executableTarget(
+            name: "app-nrf52840dk",
+            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/SampleApps/nrf52840dk", exclude: ["app.ld"]
         ),
     ]
 )

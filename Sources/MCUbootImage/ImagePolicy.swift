@@ -17,11 +17,28 @@ public struct ImagePolicy: Sendable {
     /// The SHA-256 backend that hashes images (not part of what is accepted: every engine gives
     /// the same digest). Firmware uses the portable one; the simulator may use the host's.
     public var sha256: SHA256.Engine = .portable
+    /// The signature algorithms this build verifies (default: all). Firmware names only the one
+    /// its keys use, so the others are not linked.
+    public var signatureAlgorithms: SignatureAlgorithms
+
+    /// A policy for a build that verifies only `signatureAlgorithms` (firmware: pass it, so that
+    /// nothing refers to ``SignatureAlgorithms/all``).
+    public init(
+        signatureAlgorithms: SignatureAlgorithms, trustedKeys: [TrustedKey] = [], requireSignature: Bool? = nil,
+        minimumVersion: ImageVersion? = nil, minimumSecurityCounter: UInt32? = nil
+    ) {
+        self.signatureAlgorithms = signatureAlgorithms
+        self.trustedKeys = trustedKeys
+        self.requireSignature = requireSignature ?? !trustedKeys.isEmpty
+        self.minimumVersion = minimumVersion
+        self.minimumSecurityCounter = minimumSecurityCounter
+    }
 
     public init(
         trustedKeys: [TrustedKey] = [], requireSignature: Bool? = nil,
         minimumVersion: ImageVersion? = nil, minimumSecurityCounter: UInt32? = nil
     ) {
+        self.signatureAlgorithms = .all
         self.trustedKeys = trustedKeys
         self.requireSignature = requireSignature ?? !trustedKeys.isEmpty
         self.minimumVersion = minimumVersion

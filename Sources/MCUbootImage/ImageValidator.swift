@@ -126,35 +126,87 @@ public struct ImageValidator: Sendable {
             let sig = UnsafeRawBufferPointer(rebasing: raw[0..<count])
             return digest.withUnsafeBytes { d in
                 key.bytes.withUnsafeBytes { keyBytes in
-                    Self.check(kind: key.kind, keyBytes: keyBytes, signature: sig, digest: d)
+                    check(kind: key.kind, keyBytes: keyBytes, signature: sig, digest: d)
                 }
             }
         }
         return try result.get()
     }
 
-    static func check(
+    func check(
         kind: TrustedKey.Kind, keyBytes: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer,
         digest: UnsafeRawBufferPointer
     ) -> Result<Bool, ImageRejection> {
+        // A key of an algorithm this build leaves out never verifies.
+        guard let verifier = policy.signatureAlgorithms.verifier(for: kind) else { return .success(false) }
+        return verifier(keyBytes, signature, digest)
+    }
+}
+
+/// The signature algorithms a build verifies, chosen where the build is configured (the firmware
+/// board's source, the host's default): an algorithm that is not chosen is not referenced, so its
+/// code and tables are not linked (an nRF52840 boot stage with P-256 only leaves Ed25519 and RSA
+/// out). Keys of an algorithm left out never verify.
+public struct SignatureAlgorithms: Sendable {
+    /// Checks one signature TLV's bytes with a key's bytes over the image digest: `.success(true)`
+    /// verified, `.success(false)` not (or an unusable key), `.failure` a malformed signature.
+    public typealias Verifier = @Sendable (
+        _ key: UnsafeRawBufferPointer, _ signature: UnsafeRawBufferPointer, _ digest: UnsafeRawBufferPointer
+    ) -> Result<Bool, ImageRejection>
+
+    public var ecdsaP256: Verifier?
+    public var ed25519: Verifier?
+    /// RSA-PSS, 2048 and 3072 bits.
+    public var rsaPSS: Verifier?
+
+    public init(ecdsaP256: Verifier? = nil, ed25519: Verifier? = nil, rsaPSS: Verifier? = nil) {
+        self.ecdsaP256 = ecdsaP256
+        self.ed25519 = ed25519
+        self.rsaPSS = rsaPSS
+    }
+
+    /// Every algorithm (the host and the simulator).
+    public static var all: SignatureAlgorithms { SignatureAlgorithms(ecdsaP256: verifyECDSAP256, ed25519: verifyEd25519, rsaPSS: verifyRSAPSS) }
+    /// None: images are checked by their SHA-256 TLV only.
+    public static var hashOnly: SignatureAlgorithms { SignatureAlgorithms() }
+    public static var onlyECDSAP256: SignatureAlgorithms { SignatureAlgorithms(ecdsaP256: verifyECDSAP256) }
+    public static var onlyEd25519: SignatureAlgorithms { SignatureAlgorithms(ed25519: verifyEd25519) }
+    public static var onlyRSAPSS: SignatureAlgorithms { SignatureAlgorithms(rsaPSS: verifyRSAPSS) }
+
+    func verifier(for kind: TrustedKey.Kind) -> Verifier? {
         switch kind {
-        case .ed25519:
-            guard signature.count == 64 else { return .failure(.signatureWrongSize) }
-            guard let key = try? Ed25519PublicKey(subjectPublicKeyInfo: keyBytes) else { return .success(false) }
-            return .success(Ed25519.verify(signature: signature, message: digest, publicKey: key))
-        case .ecdsaP256:
-            // imgtool may zero-pad the DER signature to a fixed size; accept only zero padding.
-            guard let length = ECDSAP256.derElementLength(signature), length <= signature.count else {
-                return .failure(.signatureWrongSize)
-            }
-            for i in length..<signature.count where signature[i] != 0 { return .failure(.signatureWrongSize) }
-            guard let key = try? P256PublicKey(subjectPublicKeyInfo: keyBytes) else { return .success(false) }
-            return .success(
-                ECDSAP256.verify(digest: digest, derSignature: UnsafeRawBufferPointer(rebasing: signature[0..<length]), publicKey: key))
-        case .rsa2048, .rsa3072:
-            guard let key = try? RSAPublicKey(pkcs1: keyBytes) else { return .success(false) }
-            guard signature.count == key.modulusByteCount else { return .failure(.signatureWrongSize) }
-            return .success(RSAPSS.verify(digest: digest, signature: signature, publicKey: key))
+        case .ecdsaP256: ecdsaP256
+        case .ed25519: ed25519
+        case .rsa2048, .rsa3072: rsaPSS
         }
+    }
+
+    @Sendable public static func verifyEd25519(
+        key keyBytes: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer, digest: UnsafeRawBufferPointer
+    ) -> Result<Bool, ImageRejection> {
+        guard signature.count == 64 else { return .failure(.signatureWrongSize) }
+        guard let key = try? Ed25519PublicKey(subjectPublicKeyInfo: keyBytes) else { return .success(false) }
+        return .success(Ed25519.verify(signature: signature, message: digest, publicKey: key))
+    }
+
+    @Sendable public static func verifyECDSAP256(
+        key keyBytes: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer, digest: UnsafeRawBufferPointer
+    ) -> Result<Bool, ImageRejection> {
+        // imgtool may zero-pad the DER signature to a fixed size; accept only zero padding.
+        guard let length = ECDSAP256.derElementLength(signature), length <= signature.count else {
+            return .failure(.signatureWrongSize)
+        }
+        for i in length..<signature.count where signature[i] != 0 { return .failure(.signatureWrongSize) }
+        guard let key = try? P256PublicKey(subjectPublicKeyInfo: keyBytes) else { return .success(false) }
+        return .success(
+            ECDSAP256.verify(digest: digest, derSignature: UnsafeRawBufferPointer(rebasing: signature[0..<length]), publicKey: key))
+    }
+
+    @Sendable public static func verifyRSAPSS(
+        key keyBytes: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer, digest: UnsafeRawBufferPointer
+    ) -> Result<Bool, ImageRejection> {
+        guard let key = try? RSAPublicKey(pkcs1: keyBytes) else { return .success(false) }
+        guard signature.count == key.modulusByteCount else { return .failure(.signatureWrongSize) }
+        return .success(RSAPSS.verify(digest: digest, signature: signature, publicKey: key))
     }
 }

@@ -83,6 +83,33 @@ struct ValidatorImgtoolTests {
         }
     }
 
+    /// A build's signature algorithms (firmware links only the one it names): an image validates
+    /// with its own algorithm chosen, alone or with all; with only another one chosen (or none,
+    /// hash only) its key never verifies, so a policy that requires a signature refuses it.
+    @Test(arguments: KeyType.allCases)
+    func onlyTheChosenAlgorithmVerifies(_ type: KeyType) throws {
+        let signed = try signedImage(SignOptions(key: type))
+        let keys = [try keyFixture(type).trusted]
+        func result(_ algorithms: SignatureAlgorithms) -> Result<ValidatedImage, ImageRejection> {
+            validate(signed.bytes, policy: ImagePolicy(signatureAlgorithms: algorithms, trustedKeys: keys))
+        }
+        let own: SignatureAlgorithms = switch type {
+        case .ecdsaP256: .onlyECDSAP256
+        case .ed25519: .onlyEd25519
+        case .rsa2048, .rsa3072: .onlyRSAPSS
+        }
+        let others: [SignatureAlgorithms] = switch type {
+        case .ecdsaP256: [.onlyEd25519, .onlyRSAPSS, .hashOnly]
+        case .ed25519: [.onlyECDSAP256, .onlyRSAPSS, .hashOnly]
+        case .rsa2048, .rsa3072: [.onlyECDSAP256, .onlyEd25519, .hashOnly]
+        }
+        #expect(result(own).image?.keyIndex == 0, "\(String(describing: result(own).rejection))")
+        #expect(result(.all).image?.keyIndex == 0)
+        for other in others {
+            #expect(result(other).rejection == .signatureInvalid)
+        }
+    }
+
     /// A PUBKEY TLV with the whole key (`--public-key-format full`) instead of KEYHASH.
     @Test(arguments: KeyType.allCases)
     func fullPublicKeyTLVValidates(_ type: KeyType) throws {

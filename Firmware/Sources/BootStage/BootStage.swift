@@ -101,8 +101,18 @@ public enum BootStage {
                 lifeboat_start_image(primaryAddress &+ UInt32(header.headerSize))
             }
             console.line("lifeboat: the primary image cannot be read")
-        case .recovery:
-            break
+        case .recovery(.button):
+            console.line("lifeboat: recovery button held")
+        case .recovery(.retainedBootMode):
+            console.line("lifeboat: the application asked for serial recovery")
+        case .recovery(.noBootableImage(.noImage)):
+            console.line("lifeboat: the primary slot is empty")
+        case .recovery(.noBootableImage(.hashMismatch)):
+            console.line("lifeboat: no bootable image: the primary's SHA-256 does not match")
+        case .recovery(.noBootableImage(.signatureInvalid)), .recovery(.noBootableImage(.signatureMissing)):
+            console.line("lifeboat: no bootable image: no valid signature by a trusted key")
+        case .recovery(.noBootableImage):
+            console.line("lifeboat: no bootable image: the primary does not validate")
         case .halted:
             console.line("lifeboat: flash failed during the boot")
         }

@@ -74,6 +74,13 @@ __attribute__((noreturn)) void lifeboat_soft_reset(void) {
     lifeboat_start_image((uint32_t)lifeboat_vectors);
 }
 
+__attribute__((noreturn)) void lifeboat_system_reset(void) {
+    __asm volatile("dsb");
+    *(volatile uint32_t *)0xE000ED0C = 0x05FA0004;  // AIRCR: VECTKEY | SYSRESETREQ
+    __asm volatile("dsb");
+    for (;;) {}
+}
+
 // A LIFO arena: Embedded Swift's temporary allocations are freed in reverse order. A block
 // freed out of order stays allocated until the blocks above it go (the peak shows it).
 int posix_memalign(void **out, size_t alignment, size_t size) {

@@ -4,6 +4,7 @@
 #if hasFeature(Embedded)
 import Bootloader
 import BootStage
+import FirmwareKeys
 import FirmwareRuntime
 import FlashKit
 import MCUbootImage
@@ -47,10 +48,12 @@ func start() -> Never {
         let slots = FirmwareSlots(
             primary: try FlashArea(device: device, offset: 0x2_0000, size: 0x7_0000),
             secondary: try FlashArea(device: device, offset: 0x9_0000, size: 0x7_0000))
+        // Only the build's algorithm is named, so only its code is linked.
+        let images = ImagePolicy(signatureAlgorithms: firmwareSignatureAlgorithms, trustedKeys: firmwareTrustedKeys)
         BootStage.run(
             slots: slots, primaryAddress: 0x2_0000, console: console,
-            boot: BootConfiguration(strategy: .swapUsingMove),
-            recovery: RecoveryConfiguration(policy: .slotMapping, bootloaderMode: 3),
+            boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
+            recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
             recoveryButton: false, bootMode: bootMode,
             reset: { lifeboat_soft_reset() })
     } catch {

@@ -16,6 +16,9 @@ __attribute__((noreturn)) void lifeboat_start_image(uint32_t vector_table);
 /// retained RAM kept): the emulator boards' reset, which must not reload QEMU's memory images.
 __attribute__((noreturn)) void lifeboat_soft_reset(void);
 
+/// A system reset through the core (SCB AIRCR SYSRESETREQ): the nRF boards' reset.
+__attribute__((noreturn)) void lifeboat_system_reset(void);
+
 /// The retained boot mode of boards without GPREGRET (mps2): a word of RAM that no reset clears
 /// (`.noinit`, at the same address in the boot stage and the application, see the linker
 /// scripts). `take` reads and clears it, so a request is honoured once.

@@ -155,7 +155,8 @@ public struct DescriptorLoader: Sendable {
                 controller: d["controller"]?.string ?? "nvmc",
                 base: (try? address(d["base"], "", path: path)) ?? 0,
                 pageEraseMicroseconds: (try? int(timing?["page-erase-us"], "", path: path)) ?? 0,
-                wordWriteMicroseconds: (try? int(timing?["word-write-us"], "", path: path)) ?? 0
+                wordWriteMicroseconds: (try? int(timing?["word-write-us"], "", path: path)) ?? 0,
+                chip: d["chip"]?.string
             )
             for (label, value) in [("size", device.size), ("erase-size", device.eraseSize), ("write-size", device.writeSize)] {
                 guard value > 0, value & (value - 1) == 0 else {

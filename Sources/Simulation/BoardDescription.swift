@@ -43,11 +43,16 @@ public struct FlashDeviceDescription: Equatable, Sendable {
     /// Datasheet worst cases, for the virtual clock (0 when unknown).
     public var pageEraseMicroseconds: Int
     public var wordWriteMicroseconds: Int
+    /// The part behind a `qspi` controller (`chip:` in board.yml, e.g. `MX25R6435F`): the
+    /// simulator models that chip (``SPINORChip/named(_:)``).
+    public var chip: String?
 
     public init(
         name: String, region: String, size: Int, eraseSize: Int, writeSize: Int, erasedValue: UInt8,
-        controller: String = "nvmc", base: Int = 0, pageEraseMicroseconds: Int = 0, wordWriteMicroseconds: Int = 0
+        controller: String = "nvmc", base: Int = 0, pageEraseMicroseconds: Int = 0, wordWriteMicroseconds: Int = 0,
+        chip: String? = nil
     ) {
+        self.chip = chip
         self.controller = controller
         self.base = base
         self.name = name

@@ -342,3 +342,13 @@ public final class SPINORChipModel {
         }
     }
 }
+
+extension SPINORChip {
+    /// The SPI-NOR parts the simulator models, by their board.yml `chip:` name.
+    public static let modelled: [SPINORChip] = [.mx25r6435f]
+
+    /// The modelled part called `name` (case-insensitive), or nil.
+    public static func named(_ name: String) -> SPINORChip? {
+        modelled.first { "\($0.name)".lowercased() == name.lowercased() }
+    }
+}

@@ -319,7 +319,12 @@ public final class SimulatedBoard {
         case "nRF5340": variant = .nrf5340Secure
         default: throw SimulationError("flash device '\(device.name)': no QSPI model for \(soc)")
         }
-        let chip = SPINORChip.mx25r6435f
+        guard let chipName = device.chip else {
+            throw SimulationError("flash device '\(device.name)': a qspi device needs `chip:` in board.yml (known: \(SPINORChip.modelled.map { "\($0.name)" }.joined(separator: ", ")))")
+        }
+        guard let chip = SPINORChip.named(chipName) else {
+            throw SimulationError("flash device '\(device.name)': no model of the chip '\(chipName)' (known: \(SPINORChip.modelled.map { "\($0.name)" }.joined(separator: ", ")))")
+        }
         guard device.size == chip.size, device.eraseSize == chip.sectorSize else {
             throw SimulationError("flash device '\(device.name)': the descriptor's geometry does not match the \(chip.name)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatHost
+import Recovery
 import Simulation
 import Testing
 
@@ -89,6 +90,29 @@ import Testing
             try DescriptorLoader.parseBoard(yaml: yaml, path: "odd.yml")
         } throws: { error in
             "\(error)".contains(message)
+        }
+    }
+
+    /// The external chip comes from board.yml's `chip:`: the DK's MX25R6435F is read and
+    /// modelled; an unknown part, or a QSPI device without one, is refused with the known parts.
+    @Test func externalChipComesFromTheDescriptor() throws {
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("Boards/nrf52840dk/board.yml"), encoding: .utf8)
+        let board = try DescriptorLoader.parseBoard(yaml: text, path: "board.yml")
+        #expect(board.device(forRegion: "external_flash")?.chip == "MX25R6435F")
+        let layout = try loader.loadLayout("nrf52840dk_qspi")
+        _ = try SimulatedBoard(board: board, layout: layout, configuration: RecoveryConfiguration(policy: .primaryOnly), backend: .drivers)
+
+        for (replacement, message) in [
+            ("chip: W25Q128JV", "no model of the chip 'W25Q128JV' (known: MX25R6435F)"),
+            ("", "a qspi device needs `chip:` in board.yml (known: MX25R6435F)"),
+        ] {
+            let edited = text.replacingOccurrences(of: "chip: MX25R6435F", with: replacement)
+            let other = try DescriptorLoader.parseBoard(yaml: edited, path: "board.yml")
+            #expect {
+                try SimulatedBoard(board: other, layout: layout, configuration: RecoveryConfiguration(policy: .primaryOnly), backend: .drivers)
+            } throws: { error in
+                "\(error)".contains(message)
+            }
         }
     }
 }

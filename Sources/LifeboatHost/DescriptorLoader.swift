@@ -173,8 +173,21 @@ public struct DescriptorLoader: Sendable {
         if let b = root["recovery-button"]?.mapping {
             button = ButtonDescription(
                 pin: try string(b["pin"], "recovery-button.pin", path: path),
-                activeLow: (b["active"]?.string ?? "low") == "low"
+                activeLow: (b["active"]?.string ?? "low") == "low",
+                pull: b["pull"]?.string ?? "none"
             )
+        }
+        var ram: Range<Int>?
+        if let r = root["ram"]?.mapping {
+            let base = try address(r["base"], "ram.base", path: path)
+            let size = try address(r["size"], "ram.size", path: path)
+            guard size <= (1 << 32) - base else { throw DescriptorError(path: path, message: "ram: base + size is outside the 32-bit address space") }
+            ram = base..<(base + size)
+        }
+        var retained: [String: Int] = [:]
+        for (key, value) in root["retained-registers"]?.mapping ?? [:] {
+            let register = try string(key, "retained-registers key", path: path)
+            retained[register] = try address(value, "retained-registers.\(register)", path: path)
         }
         return BoardDescription(
             name: name,
@@ -183,9 +196,13 @@ public struct DescriptorLoader: Sendable {
             flash: devices,
             console: ConsoleDescription(
                 uart: console?["uart"]?.string ?? "uart0",
-                baud: (try? int(console?["baud"], "", path: path)) ?? 115_200
+                baud: (try? int(console?["baud"], "", path: path)) ?? 115_200,
+                tx: console?["tx"]?.string,
+                rx: console?["rx"]?.string
             ),
-            recoveryButton: button
+            recoveryButton: button,
+            ram: ram,
+            retainedRegisters: retained
         )
     }
 

@@ -7,11 +7,18 @@ public struct BoardDescription: Equatable, Sendable {
     public var flash: [FlashDeviceDescription]
     public var console: ConsoleDescription
     public var recoveryButton: ButtonDescription?
+    /// RAM (`ram: {base, size}`); nil when the descriptor does not say.
+    public var ram: Range<Int>?
+    /// Registers that survive a soft reset, by name (`retained-registers: {gpregret: 0x4000051C}`).
+    public var retainedRegisters: [String: Int]
 
     public init(
         name: String, summary: String, soc: String, flash: [FlashDeviceDescription],
-        console: ConsoleDescription, recoveryButton: ButtonDescription?
+        console: ConsoleDescription, recoveryButton: ButtonDescription?,
+        ram: Range<Int>? = nil, retainedRegisters: [String: Int] = [:]
     ) {
+        self.ram = ram
+        self.retainedRegisters = retainedRegisters
         self.name = name
         self.summary = summary
         self.soc = soc
@@ -70,9 +77,14 @@ public struct FlashDeviceDescription: Equatable, Sendable {
 public struct ConsoleDescription: Equatable, Sendable {
     public var uart: String
     public var baud: Int
-    public init(uart: String, baud: Int) {
+    /// Pins as the descriptor names them (`P0.06`); nil when not given.
+    public var tx: String?
+    public var rx: String?
+    public init(uart: String, baud: Int, tx: String? = nil, rx: String? = nil) {
         self.uart = uart
         self.baud = baud
+        self.tx = tx
+        self.rx = rx
     }
 }
 
@@ -80,8 +92,11 @@ public struct ConsoleDescription: Equatable, Sendable {
 public struct ButtonDescription: Equatable, Sendable {
     public var pin: String
     public var activeLow: Bool
-    public init(pin: String, activeLow: Bool) {
+    /// `up`, `down` or `none` (the default).
+    public var pull: String
+    public init(pin: String, activeLow: Bool, pull: String = "none") {
         self.pin = pin
         self.activeLow = activeLow
+        self.pull = pull
     }
 }

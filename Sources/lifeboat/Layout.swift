@@ -6,7 +6,7 @@ import Simulation
 struct Layout: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check and draw partition layouts (nRF Connect SDK pm_static.yml form).",
-        subcommands: [Check.self, Show.self]
+        subcommands: [Check.self, Show.self, Firmware.self]
     )
 
     struct Check: ParsableCommand {
@@ -49,6 +49,50 @@ struct Layout: ParsableCommand {
         func run() throws {
             let (boardDescription, layoutDescription) = try loadPair(board: board, layout: layout)
             print(LayoutChecker(board: boardDescription, layout: layoutDescription).render(), terminator: "")
+        }
+    }
+}
+
+extension Layout {
+    struct Firmware: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate the firmware's board constants and linker memory maps from a board and a layout.",
+            discussion: """
+                Writes BoardConfig.swift and boot.ld into DIR/Sources/Boards/<board>/, and app.ld                 into DIR/Sources/SampleApps/<board>/ (DIR: the Firmware package). Without --write,                 prints them. The generated files are checked in; tools/gen-firmware-config                 rewrites them, and a test fails when they drift from Boards/ and Layouts/.
+                """)
+
+        @Argument(help: "Layout name (Layouts/<name>.yml) or file (default: the board's name).")
+        var layout: String?
+
+        @Option(help: "Board descriptor name.")
+        var board: String = "nrf52840dk"
+
+        @Option(help: "The Firmware package folder to write into.")
+        var write: String?
+
+        func run() throws {
+            let (boardDescription, layoutDescription) = try loadPair(board: board, layout: layout ?? board)
+            let config: FirmwareConfig
+            do {
+                config = try FirmwareConfig(board: boardDescription, layout: layoutDescription)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            let files = [
+                ("Sources/Boards/\(board)/BoardConfig.swift", config.swiftConstants),
+                ("Sources/Boards/\(board)/boot.ld", config.bootLinkerScript),
+                ("Sources/SampleApps/\(board)/app.ld", config.appLinkerScript),
+            ]
+            for (path, text) in files {
+                if let write {
+                    let url = URL(fileURLWithPath: write).appendingPathComponent(path)
+                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try text.write(to: url, atomically: true, encoding: .utf8)
+                    print("wrote \(url.path)")
+                } else {
+                    print("==> \(path)\n\(text)")
+                }
+            }
         }
     }
 }

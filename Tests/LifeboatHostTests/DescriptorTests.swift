@@ -20,7 +20,10 @@ import Testing
         #expect(flash.pageEraseMicroseconds == 85_000)
         #expect(flash.wordWriteMicroseconds == 41)
         #expect(board.console.baud == 115_200)
-        #expect(board.recoveryButton == ButtonDescription(pin: "P0.11", activeLow: true))
+        #expect(board.recoveryButton == ButtonDescription(pin: "P0.11", activeLow: true, pull: "up"))
+        #expect(board.console.tx == "P0.06" && board.console.rx == "P0.08")
+        #expect(board.ram == 0x2000_0000..<0x2004_0000)
+        #expect(board.retainedRegisters == ["gpregret": 0x4000_051C])
     }
 
     @Test func nrf52840dkLayoutUsesPartitionManagerNames() throws {

@@ -50,6 +50,8 @@ __attribute__((noreturn)) void Reset_Handler(void) {
     for (;;) {}
 }
 
+uint32_t lifeboat_vector_table(void) { return (uint32_t)lifeboat_vectors; }
+
 void Default_Handler(void) {
     for (;;) {}
 }

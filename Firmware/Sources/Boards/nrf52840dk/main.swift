@@ -1,6 +1,6 @@
 // The boot stage of the nRF52840 DK (PCA10056): internal flash through the NVMC driver, console
-// on UARTE0 (TX P0.06, RX P0.08, 115200 8N1, Boards/nrf52840dk/board.yml), recovery button SW1
-// (P0.11, active low, pull-up), retained boot mode in GPREGRET. Built and size-checked here; not
+// on UARTE0, recovery button SW1, retained boot mode in GPREGRET; pins, addresses and partitions
+// from BoardConfig.swift (generated from Boards/nrf52840dk/board.yml and Layouts/nrf52840dk.yml). Built and size-checked here; not
 // run on hardware by this project (no DK on these machines).
 #if hasFeature(Embedded)
 import Bootloader
@@ -39,26 +39,28 @@ func start() -> Never {
     let bus = VolatileBus()
     var uarte = UARTE(bus: bus, base: 0x4000_2000)
     uarte.pollLimit = 2_000  // a short receive window: the loop polls again
-    uarte.configure(tx: NRFPin(pin: 6), rx: NRFPin(pin: 8))
+    uarte.configure(
+        tx: NRFPin(port: BoardConfig.consoleTX.port, pin: BoardConfig.consoleTX.pin),
+        rx: NRFPin(port: BoardConfig.consoleRX.port, pin: BoardConfig.consoleRX.pin))
     let console = UARTEConsole(uarte: uarte)
     console.line("lifeboat: boot stage on nrf52840dk")
-    let buttons = GPIO(bus: bus, port: .nrf52840P0)
-    buttons.configureInput(pin: 11, pull: .up)
-    let retained = GPREGRET(bus: bus, powerBase: GPREGRET<VolatileBus>.nrf52840PowerBase)
+    let buttons = GPIO(bus: bus, port: BoardConfig.buttonPort == 0 ? .nrf52840P0 : .nrf52840P1)
+    buttons.configureInput(pin: BoardConfig.buttonPin, pull: BoardConfig.buttonPullUp ? .up : .none)
+    let retained = GPREGRET(bus: bus, powerBase: BoardConfig.gpregret - 0x51C)
     let bootMode = retained.read(0)
     retained.write(0, 0)
     let flash = NVMC(bus: bus, variant: .nrf52840)
     do throws(FlashError) {
-        // Layouts/nrf52840dk.yml: mcuboot_primary 0xC000 (472 KiB), mcuboot_secondary 0x82000.
+        // BoardConfig.swift is generated from Boards/nrf52840dk/board.yml and Layouts/nrf52840dk.yml.
         let slots = FirmwareSlots(
-            primary: try FlashArea(device: flash, offset: 0xC000, size: 0x7_6000),
-            secondary: try FlashArea(device: flash, offset: 0x8_2000, size: 0x7_6000))
+            primary: try FlashArea(device: flash, offset: BoardConfig.primaryOffset, size: BoardConfig.primarySize),
+            secondary: try FlashArea(device: flash, offset: BoardConfig.secondaryOffset, size: BoardConfig.secondarySize))
         let images = ImagePolicy(signatureAlgorithms: firmwareSignatureAlgorithms, trustedKeys: firmwareTrustedKeys)
         BootStage.run(
-            slots: slots, primaryAddress: 0xC000, console: console,
+            slots: slots, primaryAddress: BoardConfig.flashBase + UInt32(BoardConfig.primaryOffset), console: console,
             boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
             recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
-            recoveryButton: buttons.isPressed(pin: 11, activeLow: true), bootMode: bootMode,
+            recoveryButton: buttons.isPressed(pin: BoardConfig.buttonPin, activeLow: BoardConfig.buttonActiveLow), bootMode: bootMode,
             reset: { lifeboat_system_reset() })
     } catch {
         console.line("lifeboat: the layout does not fit the device")

@@ -29,6 +29,10 @@ void lifeboat_set_boot_mode(uint32_t mode);
 size_t lifeboat_heap_in_use(void);
 size_t lifeboat_heap_peak(void);
 
+/// Bus address of this image's vector table (an application's MCUboot header is 0x200 bytes
+/// before it, with `imgtool --pad-header --header-size 0x200`).
+uint32_t lifeboat_vector_table(void);
+
 /// Stops with a breakpoint (QEMU: reported by the gdb stub, or an abort); used for heap exhaustion.
 __attribute__((noreturn)) void lifeboat_trap(void);
 

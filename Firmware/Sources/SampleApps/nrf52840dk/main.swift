@@ -32,7 +32,7 @@ struct Line {
 func run() -> Never {
     let uarte = UARTE(bus: VolatileBus(), base: 0x4000_2000)
     uarte.configure(tx: NRFPin(pin: 6), rx: NRFPin(pin: 8))
-    let header = UnsafeRawPointer(bitPattern: UInt(0xC000))!
+    let header = UnsafeRawPointer(bitPattern: UInt(lifeboat_vector_table() - 0x200))!  // its own MCUboot header
     var line = Line()
     line.put("sample-app: image version ")
     line.put(decimal: UInt32(header.load(fromByteOffset: 20, as: UInt8.self)))

@@ -38,7 +38,7 @@ func decimal(_ value: UInt32) {
 func run() -> Never {
     startUART()
     // The image header sits 0x200 bytes before this image's vector table, at the slot's start.
-    let header = UnsafeRawPointer(bitPattern: UInt(0x2_0000))!
+    let header = UnsafeRawPointer(bitPattern: UInt(lifeboat_vector_table() - 0x200))!
     let major = header.load(fromByteOffset: 20, as: UInt8.self)
     let minor = header.load(fromByteOffset: 21, as: UInt8.self)
     let revision = header.loadUnaligned(fromByteOffset: 22, as: UInt16.self)

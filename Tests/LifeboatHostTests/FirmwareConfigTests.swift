@@ -1,0 +1,48 @@
+import Foundation
+import LifeboatHost
+import Simulation
+import Testing
+
+/// The firmware's generated board constants and memory maps are the descriptors' (one source of
+/// truth): regenerated here, they must equal the checked-in files byte for byte. After changing
+/// `Boards/` or `Layouts/`, run tools/gen-firmware-config.
+@Suite struct FirmwareConfigTests {
+    let loader = DescriptorLoader(root: packageRoot)
+
+    @Test(arguments: ["nrf52840dk"])
+    func checkedInFilesMatchTheDescriptors(board: String) throws {
+        let config = try FirmwareConfig(board: try loader.loadBoard(board), layout: try loader.loadLayout(board))
+        let firmware = packageRoot.appendingPathComponent("Firmware/Sources")
+        for (path, expected) in [
+            ("Boards/\(board)/BoardConfig.swift", config.swiftConstants),
+            ("Boards/\(board)/boot.ld", config.bootLinkerScript),
+            ("SampleApps/\(board)/app.ld", config.appLinkerScript),
+        ] {
+            let checkedIn = try String(contentsOf: firmware.appendingPathComponent(path), encoding: .utf8)
+            #expect(checkedIn == expected, "Firmware/Sources/\(path) drifted from Boards/ and Layouts/: run tools/gen-firmware-config")
+        }
+    }
+
+    /// The values themselves, against board.yml and the layout.
+    @Test func nrf52840dkValues() throws {
+        let config = try FirmwareConfig(board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"))
+        let swift = config.swiftConstants
+        for line in [
+            "static let primaryOffset = 0xC000", "static let primarySize = 0x76000", "static let secondaryOffset = 0x82000",
+            "static let consoleTX = (port: UInt8(0), pin: UInt8(6))", "static let buttonPin = 11",
+            "static let buttonPullUp = true", "static let gpregret: UInt32 = 0x4000051C",
+        ] {
+            #expect(swift.contains(line), "\(line)")
+        }
+        #expect(config.bootLinkerScript.contains("PARTITION_SIZE = 0xC000;"))
+        #expect(config.appLinkerScript.contains("CODE (rx)     : ORIGIN = 0xC200, LENGTH = 0x75E00"))
+    }
+
+    @Test func aLayoutWithoutABootPartitionIsRefused() throws {
+        var layout = try loader.loadLayout("nrf52840dk")
+        layout.partitions.removeAll { $0.name == "mcuboot" }
+        #expect {
+            try FirmwareConfig(board: try loader.loadBoard("nrf52840dk"), layout: layout)
+        } throws: { "\($0)".contains("no `mcuboot` partition") }
+    }
+}

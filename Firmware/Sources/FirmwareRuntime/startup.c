@@ -22,6 +22,13 @@ const void *const lifeboat_vectors[16] = {
 
 __attribute__((section(".noinit"), used)) static volatile uint32_t retained_boot_mode;
 
+// Usage measurement, kept across soft resets (.noinit): at the first start after power-on the
+// stack area is painted, and the heap arena's peak is the most over every run since. A host
+// (tools/qemu-run) reads both when it stops the board; see lifeboat_usage.
+#define PAINT 0x5A5A5A5Au
+#define USAGE_MAGIC 0x55534731u  /* "USG1" */
+__attribute__((section(".noinit"), used)) volatile uint32_t lifeboat_usage[2];  // magic, heap peak
+
 uint32_t lifeboat_take_boot_mode(void) {
     uint32_t mode = retained_boot_mode;
     retained_boot_mode = 0;
@@ -35,6 +42,13 @@ static size_t heap_peak;
 static uint8_t *last_block;
 
 __attribute__((noreturn)) void Reset_Handler(void) {
+    if (lifeboat_usage[0] != USAGE_MAGIC) {
+        // Paint from the stack's limit up to a little below where this function's frame is.
+        uint32_t *sp = (uint32_t *)__builtin_frame_address(0) - 32;
+        for (uint32_t *p = &_heap_end; p < sp; p++) *p = PAINT;
+        lifeboat_usage[0] = USAGE_MAGIC;
+        lifeboat_usage[1] = 0;
+    }
     uint32_t *src = &_sidata, *dst = &_sdata;
     while (dst < &_edata) *dst++ = *src++;
     for (dst = &_sbss; dst < &_ebss; dst++) *dst = 0;
@@ -94,6 +108,7 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
     last_block = (uint8_t *)p;
     size_t used = (size_t)(heap_top - (uint8_t *)&_heap_start);
     if (used > heap_peak) heap_peak = used;
+    if (used > lifeboat_usage[1]) lifeboat_usage[1] = (uint32_t)used;
     *out = (void *)p;
     return 0;
 }

@@ -42,5 +42,15 @@ let package = Package(
             dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/SampleApps/nrf52840dk", exclude: ["app.ld"]
         ),
+        .executableTarget(
+            name: "boot-nrf5340dk",
+            dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/Boards/nrf5340dk", exclude: ["boot.ld"]
+        ),
+        .executableTarget(
+            name: "app-nrf5340dk",
+            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/SampleApps/nrf5340dk", exclude: ["app.ld"]
+        ),
     ]
 )

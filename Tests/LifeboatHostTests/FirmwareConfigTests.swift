@@ -9,7 +9,7 @@ import Testing
 @Suite struct FirmwareConfigTests {
     let loader = DescriptorLoader(root: packageRoot)
 
-    @Test(arguments: ["nrf52840dk"])
+    @Test(arguments: ["nrf52840dk", "nrf5340dk"])
     func checkedInFilesMatchTheDescriptors(board: String) throws {
         let config = try FirmwareConfig(board: try loader.loadBoard(board), layout: try loader.loadLayout(board))
         let firmware = packageRoot.appendingPathComponent("Firmware/Sources")

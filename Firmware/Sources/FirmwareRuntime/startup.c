@@ -195,4 +195,30 @@ int64_t __aeabi_lasr(int64_t v, int n) {
     return (int64_t)r.u;
 }
 
+// 64-bit unsigned division. __aeabi_uldivmod returns the quotient in r0:r1 and the remainder in
+// r2:r3, which C cannot express: a naked stub calls the C loop and loads the remainder.
+uint64_t lifeboat_udivmod64(uint64_t n, uint64_t d, uint64_t *remainder) {
+    if (d == 0) { *remainder = n; return ~(uint64_t)0; }
+    uint64_t q = 0, r = 0;
+    for (int i = 63; i >= 0; i--) {
+        r = (r << 1) | ((n >> i) & 1);
+        if (r >= d) { r -= d; q |= (uint64_t)1 << i; }
+    }
+    *remainder = r;
+    return q;
+}
+
+__attribute__((naked)) void __aeabi_uldivmod(void) {
+    __asm volatile(
+        "push {r4, lr}\n"
+        "sub sp, sp, #16\n"
+        "add r4, sp, #8\n"
+        "str r4, [sp]\n"          // third argument: where the remainder goes
+        "bl lifeboat_udivmod64\n"
+        "ldr r2, [sp, #8]\n"
+        "ldr r3, [sp, #12]\n"
+        "add sp, sp, #16\n"
+        "pop {r4, pc}\n");
+}
+
 #endif

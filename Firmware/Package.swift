@@ -18,38 +18,42 @@ let package = Package(
         // The board-independent boot stage: decision, handover, recovery loop.
         .target(
             name: "BootStage",
-            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")]
+            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            swiftSettings: [.enableExperimentalFeature("Volatile")]  // CMSDKUART
+        ),
+        // The nRF DKs' shared wiring: UARTE console, button, GPREGRET, NVMC, sample application.
+        .target(
+            name: "NRFBoard",
+            dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")]
         ),
         .executableTarget(
             name: "boot-qemu-mps2-an386",
             dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")],
-            path: "Sources/Boards/qemu-mps2-an386", exclude: ["boot.ld"],
-            swiftSettings: [.enableExperimentalFeature("Volatile")]
+            path: "Sources/Boards/qemu-mps2-an386", exclude: ["boot.ld"]
         ),
         .executableTarget(
             name: "app-qemu-mps2-an386",
-            dependencies: ["FirmwareRuntime"],
-            path: "Sources/SampleApps/qemu-mps2-an386", exclude: ["app.ld"],
-            swiftSettings: [.enableExperimentalFeature("Volatile")]
+            dependencies: ["BootStage", "FirmwareRuntime"],
+            path: "Sources/SampleApps/qemu-mps2-an386", exclude: ["app.ld"]
         ),
         .executableTarget(
             name: "boot-nrf52840dk",
-            dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")],
+            dependencies: ["NRFBoard", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/Boards/nrf52840dk", exclude: ["boot.ld"]
         ),
         .executableTarget(
             name: "app-nrf52840dk",
-            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            dependencies: ["NRFBoard", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/SampleApps/nrf52840dk", exclude: ["app.ld"]
         ),
         .executableTarget(
             name: "boot-nrf5340dk",
-            dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")],
+            dependencies: ["NRFBoard", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/Boards/nrf5340dk", exclude: ["boot.ld"]
         ),
         .executableTarget(
             name: "app-nrf5340dk",
-            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            dependencies: ["NRFBoard", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/SampleApps/nrf5340dk", exclude: ["app.ld"]
         ),
     ]

@@ -1,72 +1,18 @@
-// The boot stage of the nRF52840 DK (PCA10056): internal flash through the NVMC driver, console
-// on UARTE0, recovery button SW1, retained boot mode in GPREGRET; pins, addresses and partitions
-// from BoardConfig.swift (generated from Boards/nrf52840dk/board.yml and Layouts/nrf52840dk.yml). Built and size-checked here; not
-// run on hardware by this project (no DK on these machines).
+// The boot stage of the nRF52840 DK (PCA10056): the shared nRF wiring (NRFBoard) with this board's
+// SoC addresses and the values of BoardConfig.swift, generated from Boards/nrf52840dk/board.yml and
+// Layouts/nrf52840dk.yml. Built and size-checked here; not run on hardware by this project (no DK on
+// these machines).
 #if hasFeature(Embedded)
-import Bootloader
-import BootStage
-import FirmwareKeys
-import FirmwareRuntime
-import FlashKit
-import MCUbootImage
 import NRF
-import Recovery
+import NRFBoard
 
-/// UARTE0 as a polled console: one EasyDMA transfer per byte each way (simple, and enough for
-/// MCUboot's console framing at 115200; a double-buffered receiver is left for later).
-struct UARTEConsole: ConsolePort {
-    let uarte: UARTE<VolatileBus>
-
-    func send(_ byte: UInt8) {
-        var one = InlineArray<4, UInt8>(repeating: byte)
-        var span = one.mutableSpan
-        span.withUnsafeMutableBytes { buffer in
-            _ = try? uarte.transmit(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<1]))
-        }
-    }
-
-    func receive() -> UInt8? {
-        var one = InlineArray<4, UInt8>(repeating: 0)
-        var span = one.mutableSpan
-        let count = span.withUnsafeMutableBytes { buffer in
-            (try? uarte.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<1]))) ?? 0
-        }
-        return count == 1 ? one[0] : nil
-    }
-}
-
-func start() -> Never {
-    let bus = VolatileBus()
-    var uarte = UARTE(bus: bus, base: 0x4000_2000)
-    uarte.pollLimit = 2_000  // a short receive window: the loop polls again
-    uarte.configure(
-        tx: NRFPin(port: BoardConfig.consoleTX.port, pin: BoardConfig.consoleTX.pin),
-        rx: NRFPin(port: BoardConfig.consoleRX.port, pin: BoardConfig.consoleRX.pin))
-    let console = UARTEConsole(uarte: uarte)
-    console.line("lifeboat: boot stage on nrf52840dk")
-    let buttons = GPIO(bus: bus, port: BoardConfig.buttonPort == 0 ? .nrf52840P0 : .nrf52840P1)
-    buttons.configureInput(pin: BoardConfig.buttonPin, pull: BoardConfig.buttonPullUp ? .up : .none)
-    let retained = GPREGRET(bus: bus, powerBase: BoardConfig.gpregret - 0x51C)
-    let bootMode = retained.read(0)
-    retained.write(0, 0)
-    let flash = NVMC(bus: bus, variant: .nrf52840)
-    do throws(FlashError) {
-        // BoardConfig.swift is generated from Boards/nrf52840dk/board.yml and Layouts/nrf52840dk.yml.
-        let slots = FirmwareSlots(
-            primary: try FlashArea(device: flash, offset: BoardConfig.primaryOffset, size: BoardConfig.primarySize),
-            secondary: try FlashArea(device: flash, offset: BoardConfig.secondaryOffset, size: BoardConfig.secondarySize))
-        let images = ImagePolicy(signatureAlgorithms: firmwareSignatureAlgorithms, trustedKeys: firmwareTrustedKeys)
-        BootStage.run(
-            slots: slots, primaryAddress: BoardConfig.flashBase + UInt32(BoardConfig.primaryOffset), console: console,
-            boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
-            recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
-            recoveryButton: buttons.isPressed(pin: BoardConfig.buttonPin, activeLow: BoardConfig.buttonActiveLow), bootMode: bootMode,
-            reset: { lifeboat_system_reset() })
-    } catch {
-        console.line("lifeboat: the layout does not fit the device")
-        lifeboat_trap()
-    }
-}
-
-start()
+startNRFBootStage(NRFBoardWiring(
+    name: "nrf52840dk", uarteBase: 0x4000_2000,
+    consoleTX: NRFPin(port: BoardConfig.consoleTX.port, pin: BoardConfig.consoleTX.pin),
+    consoleRX: NRFPin(port: BoardConfig.consoleRX.port, pin: BoardConfig.consoleRX.pin),
+    buttonPort: BoardConfig.buttonPort == 0 ? .nrf52840P0 : .nrf52840P1,
+    buttonPin: BoardConfig.buttonPin, buttonActiveLow: BoardConfig.buttonActiveLow, buttonPullUp: BoardConfig.buttonPullUp,
+    gpregret: BoardConfig.gpregret, nvmc: .nrf52840,
+    primary: (BoardConfig.primaryOffset, BoardConfig.primarySize),
+    secondary: (BoardConfig.secondaryOffset, BoardConfig.secondarySize)))
 #endif

@@ -9,31 +9,6 @@ import FirmwareRuntime
 import FlashKit
 import MCUbootImage
 import Recovery
-import _Volatile
-
-/// ARM CMSDK APB UART, polled (QEMU: UART0 at 0x40004000).
-struct CMSDKUART: ConsolePort {
-    let base: UInt
-
-    @inline(__always) func register(_ offset: UInt) -> VolatileMappedRegister<UInt32> {
-        unsafe VolatileMappedRegister<UInt32>(unsafeBitPattern: base + offset)
-    }
-
-    func start() {
-        register(0x10).store(16)  // BAUDDIV
-        register(0x08).store(3)   // CTRL: TX and RX enabled
-    }
-
-    func send(_ byte: UInt8) {
-        while register(0x04).load() & 1 != 0 {}  // STATE.TXFULL
-        register(0x00).store(UInt32(byte))
-    }
-
-    func receive() -> UInt8? {
-        guard register(0x04).load() & 2 != 0 else { return nil }  // STATE.RXFULL
-        return UInt8(truncatingIfNeeded: register(0x00).load())
-    }
-}
 
 /// The board's wiring, then the boot stage (a function: Swift 6 forbids shared mutable globals).
 func start() -> Never {

@@ -1,0 +1,115 @@
+import Bootloader
+import BootStage
+import FirmwareKeys
+import FirmwareRuntime
+import FlashKit
+import MCUbootImage
+import NRF
+import Recovery
+
+/// UARTE0 as a polled console: one EasyDMA transfer per byte each way (simple, and enough for
+/// MCUboot's console framing at 115200; a double-buffered receiver is left for later).
+public struct UARTEConsole: ConsolePort {
+    public let uarte: UARTE<VolatileBus>
+
+    public init(uarte: UARTE<VolatileBus>) { self.uarte = uarte }
+
+    public func send(_ byte: UInt8) {
+        var one = InlineArray<4, UInt8>(repeating: byte)
+        var span = one.mutableSpan
+        span.withUnsafeMutableBytes { buffer in
+            _ = try? uarte.transmit(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<1]))
+        }
+    }
+
+    public func receive() -> UInt8? {
+        var one = InlineArray<4, UInt8>(repeating: 0)
+        var span = one.mutableSpan
+        let count = span.withUnsafeMutableBytes { buffer in
+            (try? uarte.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<1]))) ?? 0
+        }
+        return count == 1 ? one[0] : nil
+    }
+}
+
+/// What differs between the nRF DKs' boot stages: the peripherals' addresses (the board's SoC) and
+/// the generated `BoardConfig` values (pins, partitions, GPREGRET), passed in by each board.
+public struct NRFBoardWiring {
+    public var name: StaticString
+    public var uarteBase: UInt32
+    public var consoleTX: NRFPin
+    public var consoleRX: NRFPin
+    public var buttonPort: GPIOPort
+    public var buttonPin: Int
+    public var buttonActiveLow: Bool
+    public var buttonPullUp: Bool
+    /// GPREGRET[0]'s address (POWER or REGULATORS + 0x51C).
+    public var gpregret: UInt32
+    public var nvmc: NVMCVariant
+    public var primary: (offset: Int, size: Int)
+    public var secondary: (offset: Int, size: Int)
+
+    public init(
+        name: StaticString, uarteBase: UInt32, consoleTX: NRFPin, consoleRX: NRFPin, buttonPort: GPIOPort,
+        buttonPin: Int, buttonActiveLow: Bool, buttonPullUp: Bool, gpregret: UInt32, nvmc: NVMCVariant,
+        primary: (offset: Int, size: Int), secondary: (offset: Int, size: Int)
+    ) {
+        self.name = name
+        self.uarteBase = uarteBase
+        self.consoleTX = consoleTX
+        self.consoleRX = consoleRX
+        self.buttonPort = buttonPort
+        self.buttonPin = buttonPin
+        self.buttonActiveLow = buttonActiveLow
+        self.buttonPullUp = buttonPullUp
+        self.gpregret = gpregret
+        self.nvmc = nvmc
+        self.primary = primary
+        self.secondary = secondary
+    }
+
+    func console(_ bus: VolatileBus) -> UARTEConsole {
+        var uarte = UARTE(bus: bus, base: uarteBase)
+        uarte.pollLimit = 2_000  // a short receive window: the loop polls again
+        uarte.configure(tx: consoleTX, rx: consoleRX)
+        return UARTEConsole(uarte: uarte)
+    }
+}
+
+/// An nRF DK's boot stage: console on UARTE0, recovery button, retained boot mode in GPREGRET,
+/// internal flash through the NVMC driver, then ``BootStage``.
+public func startNRFBootStage(_ wiring: NRFBoardWiring) -> Never {
+    let bus = VolatileBus()
+    let console = wiring.console(bus)
+    console.text("lifeboat: boot stage on ")
+    console.line(wiring.name)
+    let buttons = GPIO(bus: bus, port: wiring.buttonPort)
+    buttons.configureInput(pin: wiring.buttonPin, pull: wiring.buttonPullUp ? .up : .none)
+    let retained = GPREGRET(bus: bus, powerBase: wiring.gpregret - 0x51C)
+    let bootMode = retained.read(0)
+    retained.write(0, 0)
+    let flash = NVMC(bus: bus, variant: wiring.nvmc)
+    do throws(FlashError) {
+        let slots = FirmwareSlots(
+            primary: try FlashArea(device: flash, offset: wiring.primary.offset, size: wiring.primary.size),
+            secondary: try FlashArea(device: flash, offset: wiring.secondary.offset, size: wiring.secondary.size))
+        let images = ImagePolicy(signatureAlgorithms: firmwareSignatureAlgorithms, trustedKeys: firmwareTrustedKeys)
+        BootStage.run(
+            slots: slots, primaryAddress: wiring.nvmc.flashBase + UInt32(wiring.primary.offset), console: console,
+            boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
+            recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
+            recoveryButton: buttons.isPressed(pin: wiring.buttonPin, activeLow: wiring.buttonActiveLow), bootMode: bootMode,
+            reset: { lifeboat_system_reset() })
+    } catch {
+        console.line("lifeboat: the layout does not fit the device")
+        lifeboat_trap()
+    }
+}
+
+/// An nRF DK's sample application: says which version it is on UARTE0, then waits.
+public func runNRFSampleApplication(name: StaticString, uarteBase: UInt32, tx: NRFPin, rx: NRFPin) -> Never {
+    let uarte = UARTE(bus: VolatileBus(), base: uarteBase)
+    uarte.configure(tx: tx, rx: rx)
+    SampleApplication.announce(on: UARTEConsole(uarte: uarte), board: name)
+    while true {}
+}

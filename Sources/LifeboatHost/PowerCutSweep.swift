@@ -242,13 +242,9 @@ public struct PowerCutSweep: Sendable {
     /// replaying the clean run's operations up to it (the last one torn). Returns the points where
     /// any device differs (empty: the replay is exact there).
     public func pointsWhereReplayDiffers(_ points: [Int]) throws -> [Int] {
-        let rig = try Rig(board: board, layout: layout, strategy: strategy, sha256: sha256)
-        let images = try rig.images(newSize: imageSize)
-        try rig.prepare(scenario, images: images)
-        let base = rig.checkpoint()
-        rig.rail.startRecording()
-        _ = rig.act(scenario, images: images)
-        let journal = rig.rail.stopRecording()
+        // The same set-up and recorded clean run as a sweep's.
+        let worker = try Worker(self)
+        let (rig, images, base, journal) = (worker.rig, worker.images, worker.base, worker.journal)
         var differing: [Int] = []
         for point in points where point < journal.count {
             rig.rollBack(to: base)

@@ -28,10 +28,12 @@ public enum ECDSAP256 {
         digest: UnsafeRawBufferPointer, derSignature: UnsafeRawBufferPointer, publicKey: P256PublicKey
     ) -> Bool {
         guard digest.count == digestByteCount,
-            let e = P256Limbs(bigEndian: digest),
+            let e = P256Number(bigEndian: digest),
             let (r, s) = parseSignature(derSignature)
         else { return false }
-        return verify(e: P256Scalar.reduced(e), r: r, s: s, q: publicKey.point)
+        // e mod n: 2^256 < 2n, so one subtraction suffices.
+        let (eReduced, borrow) = e.subtractingReportingBorrow(P256Modulus.order.m)
+        return verify(e: borrow ? e : eReduced, r: r, s: s, q: publicKey.point)
     }
 
     /// The total length (header and contents) of the DER element at the start of `bytes`, or nil
@@ -49,7 +51,7 @@ public enum ECDSAP256 {
     }
 
     /// (r, s) from the strict DER encoding, each already checked to lie in [1, n−1].
-    static func parseSignature(_ der: UnsafeRawBufferPointer) -> (P256Limbs, P256Limbs)? {
+    static func parseSignature(_ der: UnsafeRawBufferPointer) -> (P256Number, P256Number)? {
         let rBytes: UnsafeRawBufferPointer
         let sBytes: UnsafeRawBufferPointer
         do throws(DERError) {
@@ -62,19 +64,25 @@ public enum ECDSAP256 {
         } catch {
             return nil
         }
-        guard let r = P256Limbs(bigEndian: rBytes), let s = P256Limbs(bigEndian: sBytes),
-            P256Scalar.isValidNonZero(r), P256Scalar.isValidNonZero(s)
+        guard let r = P256Number(bigEndian: rBytes), let s = P256Number(bigEndian: sBytes),
+            isValidScalar(r), isValidScalar(s)
         else { return nil }
         return (r, s)
     }
 
+    /// True when 1 ≤ `value` ≤ n − 1 (the range ECDSA requires of r and s).
+    static func isValidScalar(_ value: P256Number) -> Bool {
+        !value.isZero && value.isLess(than: P256Modulus.order.m)
+    }
+
     /// The verification equation for range-checked r, s and e < n: with w = s⁻¹ mod n,
     /// R = (e·w)·G + (r·w)·Q must not be infinity and x(R) mod n must equal r.
-    static func verify(e: P256Limbs, r: P256Limbs, s: P256Limbs, q: P256AffinePoint) -> Bool {
-        let w = P256Scalar.montgomeryInverse(s)  // s⁻¹·2^256
+    static func verify(e: P256Number, r: P256Number, s: P256Number, q: P256AffinePoint) -> Bool {
+        let order = P256Modulus.order
+        let w = order.inverse(order.montgomery(s))  // s⁻¹·2^256
         // Montgomery products with one operand in Montgomery form give plain results.
-        let u1 = P256Scalar.montgomeryMultiply(e, w)
-        let u2 = P256Scalar.montgomeryMultiply(r, w)
+        let u1 = order.multiply(e, w)
+        let u2 = order.multiply(r, w)
         let point = P256Multiplication.generatorTimes(u1, plus: u2, times: q)
         guard !point.isInfinity else { return false }
 
@@ -83,7 +91,7 @@ public enum ECDSAP256 {
         let zz = point.z.squared()
         guard let rField = P256FieldElement(canonical: r) else { return false }
         if rField * zz == point.x { return true }
-        let (rPlusN, carry) = r.addingReportingCarry(P256Scalar.order)
+        let (rPlusN, carry) = r.addingReportingCarry(order.m)
         guard !carry, let rPlusNField = P256FieldElement(canonical: rPlusN) else { return false }
         return rPlusNField * zz == point.x
     }

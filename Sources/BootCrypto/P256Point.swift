@@ -1,29 +1,100 @@
+/// An element of the P-256 base field GF(p), kept in Montgomery form (x·2^256 mod p), always
+/// fully reduced, so equality and zero tests are plain word comparisons.
+struct P256FieldElement: Equatable, Sendable {
+    /// The Montgomery representation x·2^256 mod p.
+    var montgomery: P256Number
+
+    @inline(__always)
+    init(montgomery: P256Number) { self.montgomery = montgomery }
+
+    @inline(__always)
+    static var zero: P256FieldElement { P256FieldElement(montgomery: .zero) }
+
+    /// 1 in Montgomery form (2^256 mod p = 2^224 − 2^192 − 2^96 + 1).
+    @inline(__always)
+    static var one: P256FieldElement {
+        P256FieldElement(montgomery: P256Number([1, 0, 0, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_fffe, 0]))
+    }
+
+    /// The element with canonical value `value`, or nil unless `value` < p (a coordinate at or above
+    /// p is a non-canonical encoding and is refused, never reduced).
+    init?(canonical value: P256Number) {
+        guard value.isLess(than: P256Modulus.prime.m) else { return nil }
+        self.montgomery = P256Modulus.prime.montgomery(value)
+    }
+
+    /// The canonical value in [0, p).
+    var canonical: P256Number { P256Modulus.prime.multiply(montgomery, P256Number(small: 1)) }
+
+    var isZero: Bool { montgomery.isZero }
+
+    static func == (a: P256FieldElement, b: P256FieldElement) -> Bool { a.montgomery == b.montgomery }
+
+    static func * (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
+        P256FieldElement(montgomery: P256Modulus.prime.multiply(a.montgomery, b.montgomery))
+    }
+
+    static func + (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
+        P256FieldElement(montgomery: P256Modulus.prime.add(a.montgomery, b.montgomery))
+    }
+
+    static func - (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
+        P256FieldElement(montgomery: P256Modulus.prime.subtract(a.montgomery, b.montgomery))
+    }
+
+    static prefix func - (a: P256FieldElement) -> P256FieldElement { zero - a }
+
+    @inline(__always)
+    func squared() -> P256FieldElement { self * self }
+
+    @inline(__always)
+    func doubled() -> P256FieldElement { self + self }
+
+    /// The multiplicative inverse (0 for 0).
+    func inverse() -> P256FieldElement { P256FieldElement(montgomery: P256Modulus.prime.inverse(montgomery)) }
+}
+
 /// A P-256 point in affine coordinates (x, y), Montgomery-form field elements. Never the point at
-/// infinity: every value of this type either came from a validated public key or from the
-/// precomputed multiples of the generator.
+/// infinity: every value of this type came from a validated public key or is the generator.
 struct P256AffinePoint: Equatable, Sendable {
     var x: P256FieldElement
     var y: P256FieldElement
 
-    /// True when y² = x³ − 3x + b.
-    var isOnCurve: Bool {
-        let x2 = x.squared()
-        let x3 = x2 * x
-        let threeX = x.doubled() + x
-        let rhs = x3 - threeX + P256FieldElement.b
-        return y.squared() == rhs
+    static func == (a: P256AffinePoint, b: P256AffinePoint) -> Bool { a.x == b.x && a.y == b.y }
+
+    /// The base point G (SEC 2 / FIPS 186-4), in Montgomery form.
+    static var generator: P256AffinePoint {
+        P256AffinePoint(
+            x: P256FieldElement(canonical: P256Number([
+                0xd898_c296, 0xf4a1_3945, 0x2deb_33a0, 0x7703_7d81, 0x63a4_40f2, 0xf8bc_e6e5, 0xe12c_4247, 0x6b17_d1f2,
+            ]))!,
+            y: P256FieldElement(canonical: P256Number([
+                0x37bf_51f5, 0xcbb6_4068, 0x6b31_5ece, 0x2bce_3357, 0x7c0f_9e16, 0x8ee7_eb4a, 0xfe1a_7f9b, 0x4fe3_42e2,
+            ]))!)
     }
 
-    @inline(__always)
-    func negated() -> P256AffinePoint { P256AffinePoint(x: x, y: -y) }
+    /// The curve coefficient b (canonical value), y² = x³ − 3x + b.
+    static var b: P256Number {
+        P256Number([
+            0x27d2_604b, 0x3bce_3c3e, 0xcc53_b0f6, 0x651d_06b0, 0x7698_86bc, 0xb3eb_bd55, 0xaa3a_93e7, 0x5ac6_35d8,
+        ])
+    }
+
+    /// True when y² = x³ − 3x + b.
+    var isOnCurve: Bool {
+        guard let b = P256FieldElement(canonical: Self.b) else { return false }
+        let x3 = x.squared() * x
+        let threeX = x.doubled() + x
+        return y.squared() == x3 - threeX + b
+    }
 }
 
 /// A P-256 point in Jacobian coordinates: (X, Y, Z) stands for (X/Z², Y/Z³); Z = 0 is the point at
 /// infinity. The formulas are the Explicit-Formulas Database ones for short Weierstrass curves
-/// with a = −3 (dbl-2001-b, add-2007-bl, madd-2007-bl), completed with the special cases the
-/// incomplete formulas get wrong: an input at infinity, P + P and P + (−P). Those cases are
-/// reachable from hostile input (Wycheproof's "EdgeCaseShamirMultiplication"), so they are handled
-/// by explicit branches rather than assumed away.
+/// with a = −3 (dbl-2001-b, add-2007-bl, with its Z2 = 1 shortcut for affine addends), completed
+/// with the special cases the incomplete formulas get wrong: an input at infinity, P + P and
+/// P + (−P). Those are reachable from hostile input (Wycheproof's "EdgeCaseShamirMultiplication"),
+/// so they are explicit branches, not assumptions.
 struct P256JacobianPoint: Sendable {
     var x: P256FieldElement
     var y: P256FieldElement
@@ -47,7 +118,7 @@ struct P256JacobianPoint: Sendable {
     var isInfinity: Bool { z.isZero }
 
     /// 2·self (dbl-2001-b, 3M + 5S). Maps infinity to infinity (Z3 = 0) without a branch.
-    @inline(never)  // large; one copy keeps the Embedded build small, and a call is noise next to its multiplies
+    @inline(never)
     func doubled() -> P256JacobianPoint {
         let delta = z.squared()
         let gamma = y.squared()
@@ -57,22 +128,22 @@ struct P256JacobianPoint: Sendable {
         let beta4 = beta.doubled().doubled()
         let x3 = alpha.squared() - beta4.doubled()
         let z3 = (y + z).squared() - gamma - delta
-        let gamma2 = gamma.squared()
-        let gamma8 = gamma2.doubled().doubled().doubled()
+        let gamma8 = gamma.squared().doubled().doubled().doubled()
         let y3 = alpha * (beta4 - x3) - gamma8
         return P256JacobianPoint(x: x3, y: y3, z: z3)
     }
 
-    /// self + other (add-2007-bl, 11M + 5S), complete.
-    @inline(never)  // large; one copy keeps the Embedded build small, and a call is noise next to its multiplies
+    /// self + other (add-2007-bl, 11M + 5S; 7M + 3S when other's Z is 1), complete.
+    @inline(never)
     func adding(_ other: P256JacobianPoint) -> P256JacobianPoint {
         if isInfinity { return other }
         if other.isInfinity { return self }
+        let otherIsAffine = other.z == .one
         let z1z1 = z.squared()
-        let z2z2 = other.z.squared()
-        let u1 = x * z2z2
+        let z2z2 = otherIsAffine ? other.z : other.z.squared()
+        let u1 = otherIsAffine ? x : x * z2z2
         let u2 = other.x * z1z1
-        let s1 = y * other.z * z2z2
+        let s1 = otherIsAffine ? y : y * other.z * z2z2
         let s2 = other.y * z * z1z1
         let h = u2 - u1
         let r = (s2 - s1).doubled()
@@ -85,32 +156,42 @@ struct P256JacobianPoint: Sendable {
         let v = u1 * i
         let x3 = r.squared() - j - v.doubled()
         let y3 = r * (v - x3) - (s1 * j).doubled()
-        let z3 = ((z + other.z).squared() - z1z1 - z2z2) * h
-        return P256JacobianPoint(x: x3, y: y3, z: z3)
+        // (Z1 + Z2)² − Z1Z1 − Z2Z2 = 2·Z1·Z2, which is 2·Z1 when Z2 = 1.
+        let z1z2 = otherIsAffine ? z.doubled() : (z + other.z).squared() - z1z1 - z2z2
+        return P256JacobianPoint(x: x3, y: y3, z: z1z2 * h)
     }
 
-    /// self + other for an affine `other` (madd-2007-bl, 7M + 4S), complete.
-    @inline(never)  // large; one copy keeps the Embedded build small, and a call is noise next to its multiplies
-    func adding(_ other: P256AffinePoint) -> P256JacobianPoint {
-        if isInfinity { return P256JacobianPoint(other) }
-        let z1z1 = z.squared()
-        let u2 = other.x * z1z1
-        let s2 = other.y * z * z1z1
-        let h = u2 - x
-        let r = (s2 - y).doubled()
-        if h.isZero {
-            return r.isZero ? doubled() : .infinity
+    /// The same point with Z = 1 (or infinity unchanged): one field inversion.
+    func normalized() -> P256JacobianPoint {
+        guard !isInfinity else { return self }
+        let zInverse = z.inverse()
+        let zInverse2 = zInverse.squared()
+        return P256JacobianPoint(x: x * zInverse2, y: y * zInverse2 * zInverse, z: .one)
+    }
+}
+
+/// u1·G + u2·Q, the one scalar multiplication ECDSA verification needs, by Shamir's trick: one
+/// chain of 256 doublings and, per bit position, one addition of G, Q or G + Q (precomputed and
+/// made affine, so every addition takes the Z2 = 1 shortcut). Short rather than table-driven:
+/// no precomputed multiples, nothing on the heap, four points on the stack.
+enum P256Multiplication {
+    /// u1·G + u2·Q for scalars below n (either may be zero) and a validated point Q.
+    static func generatorTimes(_ u1: P256Number, plus u2: P256Number, times q: P256AffinePoint) -> P256JacobianPoint {
+        let g = P256JacobianPoint(.generator)
+        let qPoint = P256JacobianPoint(q)
+        let sum = g.adding(qPoint).normalized()  // infinity when Q = −G: then adding it is a no-op
+        var accumulator = P256JacobianPoint.infinity
+        var i = 255
+        while i >= 0 {
+            accumulator = accumulator.doubled()
+            switch (u1.bit(i), u2.bit(i)) {
+            case (true, true): accumulator = accumulator.adding(sum)
+            case (true, false): accumulator = accumulator.adding(g)
+            case (false, true): accumulator = accumulator.adding(qPoint)
+            case (false, false): break
+            }
+            i -= 1
         }
-        let hh = h.squared()
-        let i = hh.doubled().doubled()
-        let j = h * i
-        let v = x * i
-        let x3 = r.squared() - j - v.doubled()
-        let y3 = r * (v - x3) - (y * j).doubled()
-        let z3 = (z + h).squared() - z1z1 - hh
-        return P256JacobianPoint(x: x3, y: y3, z: z3)
+        return accumulator
     }
-
-    @inline(__always)
-    func negated() -> P256JacobianPoint { P256JacobianPoint(x: x, y: -y, z: z) }
 }

@@ -1,110 +1,108 @@
 @testable import BootCrypto
 import Testing
 
-/// Checks of the internals the ECDSA vectors exercise only indirectly.
+/// Checks of the internals the ECDSA vectors exercise only indirectly. Expected values were
+/// computed with Python's integers (`pow(x, -1, p)`, affine addition mod p).
 @Suite struct P256ArithmeticTests {
-    static let generator = P256AffinePoint(
-        x: P256FieldElement(
-            canonical: P256Limbs(0xf4a1_3945_d898_c296, 0x7703_7d81_2deb_33a0, 0xf8bc_e6e5_63a4_40f2, 0x6b17_d1f2_e12c_4247))!,
-        y: P256FieldElement(
-            canonical: P256Limbs(0xcbb6_4068_37bf_51f5, 0x2bce_3357_6b31_5ece, 0x8ee7_eb4a_7c0f_9e16, 0x4fe3_42e2_fe1a_7f9b))!)
+    static let generator = P256AffinePoint.generator
 
-    static func affine(_ p: P256JacobianPoint) -> (P256Limbs, P256Limbs)? {
+    static func affine(_ p: P256JacobianPoint) -> (P256Number, P256Number)? {
         guard !p.isInfinity else { return nil }
-        // Fermat inverse in the field, test-only: z^(p−2).
-        var exponent = P256FieldElement.prime
-        exponent.l0 -= 2
-        var result = P256FieldElement.one
-        for limb in [exponent.l3, exponent.l2, exponent.l1, exponent.l0] {
-            for bit in (0..<64).reversed() {
-                result = result.squared()
-                if (limb >> UInt64(bit)) & 1 == 1 { result = result * p.z }
-            }
-        }
-        let zi2 = result.squared()
-        return ((p.x * zi2).canonical, (p.y * zi2 * result).canonical)
+        let n = p.normalized()
+        return (n.x.canonical, n.y.canonical)
     }
+
+    static func field(_ w: InlineArray<8, UInt32>) -> P256FieldElement { P256FieldElement(canonical: P256Number(w))! }
 
     @Test func generatorIsOnTheCurve() {
         #expect(Self.generator.isOnCurve)
-        #expect(P256FieldElement.one.canonical == P256Limbs(1, 0, 0, 0))
+        #expect(P256FieldElement.one.canonical == P256Number(small: 1))
+        #expect(P256FieldElement(canonical: P256Number(small: 1))! == .one)
+        #expect(P256FieldElement(canonical: P256Modulus.prime.m) == nil)
     }
 
-    @Test func generatorTableHoldsOddMultiples() {
-        let g = P256JacobianPoint(Self.generator)
-        let twoG = g.doubled()
-        var multiple = g
-        #expect(P256GeneratorTable.words.count == 8 * P256GeneratorTable.count)
-        for i in 0..<P256GeneratorTable.count {
-            let entry = P256GeneratorTable.point(i)
-            #expect(entry.isOnCurve)
-            let expected = Self.affine(multiple)!
-            #expect(entry.x.canonical == expected.0 && entry.y.canonical == expected.1, "\(2 * i + 1)·G")
-            multiple = multiple.adding(twoG)
-        }
+    @Test func fieldArithmeticMatchesIntegers() {
+        let a = Self.field([0x52e6_b438, 0xf2a7_4de4, 0x269e_0d37, 0x6513_270e, 0xa6a3_a450, 0x0c5c_7fd0, 0x128b_2f33, 0xd23f_0824])
+        let b = Self.field([0x892f_902b, 0x1818_e811, 0x5d9d_c9f8, 0x9531_985d, 0x0ed9_0475, 0xe8e2_5d94, 0x81e7_4ef5, 0x36f6_75cc])
+        #expect((a * b).canonical == P256Number([0x58be_0737, 0xe3a7_9ea9, 0x3856_7705, 0x80c2_fafb, 0xd956_0238, 0xdc2e_c5ca, 0xa9cc_1a6b, 0x8a07_38a0]))
+        #expect((a + b).canonical == P256Number([0xdc16_4464, 0x0ac0_35f5, 0x843b_d730, 0xfa44_bf6a, 0xb57c_a8c5, 0xf53e_dd64, 0x9472_7e27, 0x0935_7df1]))
+        #expect((a - b).canonical == P256Number([0xc9b7_240d, 0xda8e_65d2, 0xc900_433f, 0xcfe1_8eb0, 0x97ca_9fda, 0x237a_223c, 0x90a3_e03d, 0x9b48_9257]))
+        #expect((b - a).canonical == P256Number([0x3648_dbf2, 0x2571_9a2d, 0x36ff_bcc0, 0x301e_7150, 0x6835_6025, 0xdc85_ddc3, 0x6f5c_1fc3, 0x64b7_6da7]))
+        #expect(a * a.inverse() == .one)
+        #expect(P256FieldElement.zero.inverse() == .zero)
+    }
+
+    @Test func scalarMultiplicationMatchesIntegers() {
+        let order = P256Modulus.order
+        let a = P256Number([0x0999_50d8, 0x1600_a35a, 0x6f03_675a, 0x6b0d_549b, 0x11e2_0b8f, 0x3d9c_1724, 0x1738_f7d9, 0x8d11_6ece])
+        let b = P256Number([0x6cad_4a26, 0x0f21_ddb6, 0xd3ac_94af, 0x90c1_92cf, 0x1fb1_7c23, 0xf28c_105d, 0x3926_3059, 0xa170_b338])
+        // Montgomery(a)·b·R⁻¹ = a·b.
+        #expect(order.multiply(order.montgomery(a), b) == P256Number([0x4f16_84d3, 0x55fd_fdd7, 0x26ea_6ca7, 0x096c_ed4a, 0xd9e7_5788, 0x685e_4b4e, 0x51e0_328a, 0xffa7_ceb7]))
     }
 
     @Test func scalarInverse() {
+        let order = P256Modulus.order
         for value in [
-            P256Limbs(1, 0, 0, 0), P256Limbs(2, 0, 0, 0),
-            P256Limbs(0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321, 0x1111_2222_3333_4444, 0x5555_6666_7777_8888),
-            P256Scalar.order.subtractingReportingBorrow(P256Limbs(1, 0, 0, 0)).difference,
+            P256Number(small: 1), P256Number(small: 2),
+            P256Number([0x9abc_def0, 0x1234_5678, 0x8765_4321, 0x0fed_cba9, 0x3333_4444, 0x1111_2222, 0x7777_8888, 0x5555_6666]),
+            order.m.subtractingReportingBorrow(P256Number(small: 1)).difference,
         ] {
-            let inverse = P256Scalar.montgomeryInverse(value)  // value⁻¹·R
+            let inverse = order.inverse(order.montgomery(value))  // value⁻¹·R
             // value · (value⁻¹·R) · R⁻¹ = 1.
-            #expect(P256Scalar.montgomeryMultiply(value, inverse) == P256Limbs(1, 0, 0, 0))
+            #expect(order.multiply(value, inverse) == P256Number(small: 1))
         }
     }
 
-    @Test func nonAdjacentFormReconstructsTheScalar() {
-        let n = P256Scalar.order
-        let samples = [
-            P256Limbs.zero, P256Limbs(1, 0, 0, 0), P256Limbs(0xffff_ffff_ffff_ffff, 0, 0, 0),
-            n.subtractingReportingBorrow(P256Limbs(1, 0, 0, 0)).difference,
-            P256Limbs(0xaaaa_aaaa_aaaa_aaaa, 0x5555_5555_5555_5555, 0xffff_0000_ffff_0000, 0x8000_0000_0000_0001),
-        ]
-        for width in [5, 6] {
-            for k in samples {
-                var digits = InlineArray<257, Int8>(repeating: 0)
-                let count = P256Multiplication.nonAdjacentForm(k, width: width, into: &digits)
-                // Horner from the top: acc = 2·acc + digit, as a signed big integer in limbs.
-                var acc = P256Limbs.zero
-                var i = count - 1
-                var lastNonZero = Int.max
-                while i >= 0 {
-                    acc = acc.addingReportingCarry(acc).sum
-                    let d = Int(digits[i])
-                    if d > 0 {
-                        acc = acc.addingReportingCarry(P256Limbs(UInt64(d), 0, 0, 0)).sum
-                    } else if d < 0 {
-                        acc = acc.subtractingReportingBorrow(P256Limbs(UInt64(-d), 0, 0, 0)).difference
-                    }
-                    if d != 0 {
-                        #expect(d & 1 == 1 && abs(d) < 1 << (width - 1))
-                        #expect(lastNonZero - i >= width || lastNonZero == Int.max)
-                        lastNonZero = i
-                    }
-                    i -= 1
-                }
-                #expect(acc == k)
-            }
-        }
+    @Test func bytesRoundTrip() {
+        let bytes: [UInt8] = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let number = bytes.withUnsafeBytes { P256Number(bigEndian: $0) }!
+        #expect(number.bigEndianBytes() == bytes)
+        #expect([UInt8](repeating: 1, count: 33).withUnsafeBytes { P256Number(bigEndian: $0) } == nil)
+        #expect([UInt8]([0x01, 0x02]).withUnsafeBytes { P256Number(bigEndian: $0) } == P256Number(small: 0x0102))
+    }
+
+    /// u1·G + u2·Q against the integer computation.
+    @Test func doubleScalarMultiplication() {
+        let q = P256AffinePoint(
+            x: Self.field([0xf9da_d812, 0xf9f9_21e9, 0x5b64_9cc9, 0xb2f7_3394, 0x8b3a_9122, 0x6691_87e1, 0x0ee9_e34a, 0x26ef_cebd]),
+            y: Self.field([0x5872_d0e6, 0xbf40_7074, 0x744b_6f31, 0xe705_5205, 0x704d_d25a, 0x0d15_0c67, 0x9cc7_bb33, 0x9023_8bde]))
+        #expect(q.isOnCurve)
+        let u1 = P256Number([0xa09f_76b5, 0x953f_48f1, 0xf29d_0da9, 0x0fd6_30f1, 0x93bd_04cf, 0x95e6_0af5, 0x658c_da14, 0x0cb1_e29c])
+        let u2 = P256Number([0xf9eb_dacc, 0x3898_d190, 0x0bec_d7b0, 0x8e81_973e, 0xdbc4_96cb, 0x2217_bead, 0x4a23_d596, 0x6b4c_b242])
+        let r = Self.affine(P256Multiplication.generatorTimes(u1, plus: u2, times: q))
+        #expect(r?.0 == P256Number([0x2a64_f41b, 0x9aae_731e, 0x9b46_55fd, 0x360c_2b6d, 0xd0cc_fe3f, 0x04a1_1ce5, 0xdd58_9789, 0x0c82_0833]))
+        #expect(r?.1 == P256Number([0x937f_a54f, 0x82cf_7862, 0xa1ad_a162, 0xf9f0_26c6, 0xdd92_2f53, 0x8858_ad57, 0x5014_926b, 0xa318_2485]))
     }
 
     /// P + P through the addition formulas (the Shamir edge case) and P + (−P).
     @Test func additionSpecialCases() {
         let g = P256JacobianPoint(Self.generator)
         let twoG = g.doubled()
-        #expect(Self.affine(g.adding(g))! == Self.affine(twoG)!)
-        #expect(Self.affine(twoG.adding(Self.generator))! == Self.affine(twoG.adding(g))!)
-        #expect(Self.affine(g.adding(Self.generator))! == Self.affine(twoG)!)
-        #expect(g.adding(g.negated()).isInfinity)
-        #expect(g.adding(Self.generator.negated()).isInfinity)
+        let expectedTwoG = (
+            P256Number([0x4766_9978, 0xa60b_48fc, 0x77f2_1b35, 0xc089_69e2, 0x04b5_1ac3, 0x8a52_3803, 0x8d03_4f7e, 0x7cf2_7b18]),
+            P256Number([0x2278_73d1, 0x9e04_b79d, 0x3ce9_8229, 0xba7d_ade6, 0x9f74_30db, 0x293d_9ac6, 0xdb8e_d040, 0x0777_5510]))
+        #expect(Self.affine(twoG)! == expectedTwoG)
+        #expect(Self.affine(g.adding(g))! == expectedTwoG)
+        // A non-affine addend (Z ≠ 1) and an affine one give the same sum.
+        #expect(Self.affine(g.adding(twoG))! == Self.affine(twoG.adding(g))!)
+        #expect(Self.affine(twoG.adding(twoG))! == Self.affine(twoG.doubled())!)
+        let minusG = P256JacobianPoint(x: g.x, y: -g.y, z: g.z)
+        #expect(g.adding(minusG).isInfinity)
+        #expect(twoG.adding(twoG.normalized().negatedY()).isInfinity)
         #expect(P256JacobianPoint.infinity.adding(g).x == g.x)
+        #expect(g.adding(.infinity).x == g.x)
         #expect(P256JacobianPoint.infinity.doubled().isInfinity)
-        // n·G = infinity, through the double-scalar path: (n−1)·G + 1·G.
-        let nMinus1 = P256Scalar.order.subtractingReportingBorrow(P256Limbs(1, 0, 0, 0)).difference
-        #expect(P256Multiplication.generatorTimes(nMinus1, plus: P256Limbs(1, 0, 0, 0), times: Self.generator).isInfinity)
-        #expect(Self.affine(P256Multiplication.generatorTimes(.zero, plus: P256Limbs(2, 0, 0, 0), times: Self.generator))! == Self.affine(twoG)!)
+        // n·G = infinity, through the double-scalar path: (n−1)·G + 1·G, and G + (−G) as the
+        // precomputed sum when Q = −G.
+        let nMinus1 = P256Modulus.order.m.subtractingReportingBorrow(P256Number(small: 1)).difference
+        #expect(P256Multiplication.generatorTimes(nMinus1, plus: P256Number(small: 1), times: Self.generator).isInfinity)
+        let negatedG = P256AffinePoint(x: Self.generator.x, y: -Self.generator.y)
+        #expect(Self.affine(P256Multiplication.generatorTimes(P256Number(small: 3), plus: P256Number(small: 1), times: negatedG))! == expectedTwoG)
+        #expect(Self.affine(P256Multiplication.generatorTimes(.zero, plus: P256Number(small: 2), times: Self.generator))! == expectedTwoG)
+        #expect(P256Multiplication.generatorTimes(.zero, plus: .zero, times: Self.generator).isInfinity)
     }
+}
+
+extension P256JacobianPoint {
+    fileprivate func negatedY() -> P256JacobianPoint { P256JacobianPoint(x: x, y: -y, z: z) }
 }

@@ -20,14 +20,14 @@ const void *const lifeboat_vectors[16] = {
     (void *)Default_Handler, (void *)Default_Handler,
 };
 
-__attribute__((section(".noinit"), used)) static volatile uint32_t retained_boot_mode;
+__attribute__((section(".noinit.0_boot_mode"), used)) static volatile uint32_t retained_boot_mode;
 
 // Usage measurement, kept across soft resets (.noinit): at the first start after power-on the
 // stack area is painted, and the heap arena's peak is the most over every run since. A host
 // (tools/qemu-run) reads both when it stops the board; see lifeboat_usage.
 #define PAINT 0x5A5A5A5Au
 #define USAGE_MAGIC 0x55534731u  /* "USG1" */
-__attribute__((section(".noinit"), used)) volatile uint32_t lifeboat_usage[2];  // magic, heap peak
+__attribute__((section(".noinit.1_usage"), used)) volatile uint32_t lifeboat_usage[2];  // magic, heap peak
 
 uint32_t lifeboat_take_boot_mode(void) {
     uint32_t mode = retained_boot_mode;
@@ -75,14 +75,17 @@ __attribute__((noreturn)) void lifeboat_trap(void) {
 }
 
 __attribute__((noreturn)) void lifeboat_start_image(uint32_t vector_table) {
-    const uint32_t *vectors = (const uint32_t *)vector_table;
     __asm volatile("cpsid i");
     *(volatile uint32_t *)0xE000ED08 = vector_table;  // SCB->VTOR
+    // The table's first two words are read in assembly: the boot stage's own table sits at address
+    // 0, and a C load through a pointer that is 0 is undefined behaviour the optimiser may delete.
     __asm volatile(
-        "msr msp, %0\n"
+        "ldr r1, [%0, #4]\n"
+        "ldr r0, [%0]\n"
+        "msr msp, r0\n"
         "dsb\n"
         "isb\n"
-        "bx %1\n" ::"r"(vectors[0]), "r"(vectors[1]));
+        "bx r1\n" ::"r"(vector_table) : "r0", "r1", "memory");
     for (;;) {}
 }
 
@@ -97,9 +100,14 @@ __attribute__((noreturn)) void lifeboat_system_reset(void) {
     for (;;) {}
 }
 
+// Symbols the compiler itself calls (memory helpers, 64-bit shifts and division, the allocator of
+// Embedded Swift's runtime). `used` keeps them through link-time optimization, which would
+// otherwise drop them before code generation introduces the calls.
+#define LIFEBOAT_RUNTIME __attribute__((used))
+
 // A LIFO arena: Embedded Swift's temporary allocations are freed in reverse order. A block
 // freed out of order stays allocated until the blocks above it go (the peak shows it).
-int posix_memalign(void **out, size_t alignment, size_t size) {
+LIFEBOAT_RUNTIME int posix_memalign(void **out, size_t alignment, size_t size) {
     if (alignment < 8) alignment = 8;
     uintptr_t p = ((uintptr_t)heap_top + sizeof(uintptr_t) + alignment - 1) & ~(uintptr_t)(alignment - 1);
     if (p + size > (uintptr_t)&_heap_end) lifeboat_trap();
@@ -113,7 +121,7 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
     return 0;
 }
 
-void free(void *ptr) {
+LIFEBOAT_RUNTIME void free(void *ptr) {
     if (ptr == 0) return;
     if ((uint8_t *)ptr == last_block) {
         heap_top = (uint8_t *)((uintptr_t *)ptr)[-1];
@@ -124,20 +132,20 @@ void free(void *ptr) {
 size_t lifeboat_heap_in_use(void) { return (size_t)(heap_top - (uint8_t *)&_heap_start); }
 size_t lifeboat_heap_peak(void) { return heap_peak; }
 
-void *memset(void *d, int c, size_t n) {
+LIFEBOAT_RUNTIME void *memset(void *d, int c, size_t n) {
     uint8_t *p = d;
     while (n--) *p++ = (uint8_t)c;
     return d;
 }
 
-void *memcpy(void *d, const void *s, size_t n) {
+LIFEBOAT_RUNTIME void *memcpy(void *d, const void *s, size_t n) {
     uint8_t *p = d;
     const uint8_t *q = s;
     while (n--) *p++ = *q++;
     return d;
 }
 
-void *memmove(void *d, const void *s, size_t n) {
+LIFEBOAT_RUNTIME void *memmove(void *d, const void *s, size_t n) {
     uint8_t *p = d;
     const uint8_t *q = s;
     if (p < q) {
@@ -149,29 +157,31 @@ void *memmove(void *d, const void *s, size_t n) {
     return d;
 }
 
-int memcmp(const void *a, const void *b, size_t n) {
+LIFEBOAT_RUNTIME int memcmp(const void *a, const void *b, size_t n) {
     const uint8_t *p = a, *q = b;
     for (; n; n--, p++, q++) if (*p != *q) return *p - *q;
     return 0;
 }
 
-void __aeabi_memclr(void *d, size_t n) { memset(d, 0, n); }
-void __aeabi_memclr4(void *d, size_t n) { memset(d, 0, n); }
-void __aeabi_memclr8(void *d, size_t n) { memset(d, 0, n); }
-void __aeabi_memcpy(void *d, const void *s, size_t n) { memcpy(d, s, n); }
-void __aeabi_memcpy4(void *d, const void *s, size_t n) { memcpy(d, s, n); }
-void __aeabi_memcpy8(void *d, const void *s, size_t n) { memcpy(d, s, n); }
-void __aeabi_memmove(void *d, const void *s, size_t n) { memmove(d, s, n); }
-void __aeabi_memmove4(void *d, const void *s, size_t n) { memmove(d, s, n); }
-void __aeabi_memmove8(void *d, const void *s, size_t n) { memmove(d, s, n); }
-void __aeabi_memset(void *d, size_t n, int c) { memset(d, c, n); }
-void __aeabi_memset4(void *d, size_t n, int c) { memset(d, c, n); }
-void __aeabi_memset8(void *d, size_t n, int c) { memset(d, c, n); }
+// The AEABI names are aliases of the functions above: one body each.
+LIFEBOAT_RUNTIME void __aeabi_memcpy(void *d, const void *s, size_t n) __attribute__((alias("memcpy")));
+LIFEBOAT_RUNTIME void __aeabi_memcpy4(void *d, const void *s, size_t n) __attribute__((alias("memcpy")));
+LIFEBOAT_RUNTIME void __aeabi_memcpy8(void *d, const void *s, size_t n) __attribute__((alias("memcpy")));
+LIFEBOAT_RUNTIME void __aeabi_memmove(void *d, const void *s, size_t n) __attribute__((alias("memmove")));
+LIFEBOAT_RUNTIME void __aeabi_memmove4(void *d, const void *s, size_t n) __attribute__((alias("memmove")));
+LIFEBOAT_RUNTIME void __aeabi_memmove8(void *d, const void *s, size_t n) __attribute__((alias("memmove")));
+// memclr and memset take (dest, n[, c]): not memset's argument order, so a small body each.
+LIFEBOAT_RUNTIME void __aeabi_memset(void *d, size_t n, int c) { memset(d, c, n); }
+LIFEBOAT_RUNTIME void __aeabi_memset4(void *d, size_t n, int c) __attribute__((alias("__aeabi_memset")));
+LIFEBOAT_RUNTIME void __aeabi_memset8(void *d, size_t n, int c) __attribute__((alias("__aeabi_memset")));
+LIFEBOAT_RUNTIME void __aeabi_memclr(void *d, size_t n) { memset(d, 0, n); }
+LIFEBOAT_RUNTIME void __aeabi_memclr4(void *d, size_t n) __attribute__((alias("__aeabi_memclr")));
+LIFEBOAT_RUNTIME void __aeabi_memclr8(void *d, size_t n) __attribute__((alias("__aeabi_memclr")));
 
 // 64-bit shifts (LLVM calls these at -Osize); 32-bit operations only, so they cannot recurse.
 typedef union { uint64_t u; struct { uint32_t lo, hi; } w; } u64_words;
 
-uint64_t __aeabi_llsl(uint64_t v, int n) {
+LIFEBOAT_RUNTIME uint64_t __aeabi_llsl(uint64_t v, int n) {
     u64_words x = {.u = v}, r;
     if (n == 0) return v;
     if (n >= 32) { r.w.hi = x.w.lo << (n - 32); r.w.lo = 0; }
@@ -179,7 +189,7 @@ uint64_t __aeabi_llsl(uint64_t v, int n) {
     return r.u;
 }
 
-uint64_t __aeabi_llsr(uint64_t v, int n) {
+LIFEBOAT_RUNTIME uint64_t __aeabi_llsr(uint64_t v, int n) {
     u64_words x = {.u = v}, r;
     if (n == 0) return v;
     if (n >= 32) { r.w.lo = x.w.hi >> (n - 32); r.w.hi = 0; }
@@ -187,7 +197,7 @@ uint64_t __aeabi_llsr(uint64_t v, int n) {
     return r.u;
 }
 
-int64_t __aeabi_lasr(int64_t v, int n) {
+LIFEBOAT_RUNTIME int64_t __aeabi_lasr(int64_t v, int n) {
     u64_words x = {.u = (uint64_t)v}, r;
     if (n == 0) return v;
     if (n >= 32) { r.w.lo = (uint32_t)((int32_t)x.w.hi >> (n - 32)); r.w.hi = (uint32_t)((int32_t)x.w.hi >> 31); }
@@ -197,7 +207,7 @@ int64_t __aeabi_lasr(int64_t v, int n) {
 
 // 64-bit unsigned division. __aeabi_uldivmod returns the quotient in r0:r1 and the remainder in
 // r2:r3, which C cannot express: a naked stub calls the C loop and loads the remainder.
-uint64_t lifeboat_udivmod64(uint64_t n, uint64_t d, uint64_t *remainder) {
+LIFEBOAT_RUNTIME uint64_t lifeboat_udivmod64(uint64_t n, uint64_t d, uint64_t *remainder) {
     if (d == 0) { *remainder = n; return ~(uint64_t)0; }
     uint64_t q = 0, r = 0;
     for (int i = 63; i >= 0; i--) {
@@ -208,7 +218,7 @@ uint64_t lifeboat_udivmod64(uint64_t n, uint64_t d, uint64_t *remainder) {
     return q;
 }
 
-__attribute__((naked)) void __aeabi_uldivmod(void) {
+LIFEBOAT_RUNTIME __attribute__((naked)) void __aeabi_uldivmod(void) {
     __asm volatile(
         "push {r4, lr}\n"
         "sub sp, sp, #16\n"

@@ -1,0 +1,237 @@
+#if _pointerBitWidth(_32)
+/// The words of a 256-bit number on this target: eight 32-bit words (Cortex-M).
+typealias P256Words = InlineArray<8, UInt>
+#else
+/// The words of a 256-bit number on this target: four 64-bit words (the host).
+typealias P256Words = InlineArray<4, UInt>
+#endif
+
+/// A 256-bit unsigned integer in machine words, least significant first: eight 32-bit words on a
+/// 32-bit core, four 64-bit words on the host. The word is the target's own multiply width, so a
+/// Cortex-M4 runs every product as one `umull`/`umaal` and never emulates a 64-bit multiply; the
+/// same source is the host's four-limb code. All loops have a constant trip count.
+///
+/// The numbers ECDSA verification handles are public (digest, signature, public key), so nothing
+/// here is constant time.
+struct P256Number: Equatable, Sendable {
+    var words: P256Words
+
+    /// Words per number (8 or 4).
+    @inline(__always)
+    static var wordCount: Int { P256Words.count }
+
+    @inline(__always)
+    init(words: P256Words) { self.words = words }
+
+    /// The number whose 32-bit words, least significant first, are `w` (on a 64-bit host two of
+    /// them make one word). Every constant in the P-256 code is written this way, once.
+    @inline(__always)
+    init(_ w: InlineArray<8, UInt32>) {
+        var words = P256Words(repeating: 0)
+        #if _pointerBitWidth(_32)
+        for i in 0..<8 { words[i] = UInt(w[i]) }
+        #else
+        for i in 0..<4 { words[i] = UInt(w[2 * i]) | UInt(w[2 * i + 1]) << 32 }
+        #endif
+        self.words = words
+    }
+
+    /// A number below 2^32.
+    @inline(__always)
+    init(small value: UInt32) {
+        var words = P256Words(repeating: 0)
+        words[0] = UInt(value)
+        self.words = words
+    }
+
+    @inline(__always)
+    static var zero: P256Number { P256Number(words: P256Words(repeating: 0)) }
+
+    /// Big-endian bytes of at most 32 bytes (a DER INTEGER magnitude or a coordinate), or nil when
+    /// there are more. Shorter inputs are the low-order bytes (implicit leading zeros).
+    init?(bigEndian bytes: UnsafeRawBufferPointer) {
+        let count = bytes.count
+        guard count <= 32 else { return nil }
+        var words = P256Words(repeating: 0)
+        let bytesPerWord = UInt.bitWidth / 8
+        // The byte at index count−1−k is bit position 8k.
+        for k in 0..<count {
+            let word = k / bytesPerWord
+            words[word] |= UInt(bytes[count - 1 - k]) << UInt((k % bytesPerWord) * 8)
+        }
+        self.words = words
+    }
+
+    /// The 32 big-endian bytes of this number.
+    func bigEndianBytes() -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let bytesPerWord = UInt.bitWidth / 8
+        for k in 0..<32 {
+            bytes[31 - k] = UInt8(truncatingIfNeeded: words[k / bytesPerWord] >> UInt((k % bytesPerWord) * 8))
+        }
+        return bytes
+    }
+
+    var isZero: Bool {
+        var any: UInt = 0
+        for i in 0..<Self.wordCount { any |= words[i] }
+        return any == 0
+    }
+
+    /// Bit `index` (0 is the least significant), for 0 ≤ index < 256.
+    @inline(__always)
+    func bit(_ index: Int) -> Bool {
+        (words[index / UInt.bitWidth] >> UInt(index % UInt.bitWidth)) & 1 == 1
+    }
+
+    static func == (a: P256Number, b: P256Number) -> Bool {
+        var difference: UInt = 0
+        for i in 0..<wordCount { difference |= a.words[i] ^ b.words[i] }
+        return difference == 0
+    }
+
+    /// `self < other` as unsigned integers.
+    func isLess(than other: P256Number) -> Bool {
+        var i = Self.wordCount - 1
+        while i >= 0 {
+            if words[i] != other.words[i] { return words[i] < other.words[i] }
+            i -= 1
+        }
+        return false
+    }
+
+    /// `self + other` modulo 2^256, and the carry out of bit 256.
+    func addingReportingCarry(_ other: P256Number) -> (sum: P256Number, carry: Bool) {
+        var sum = P256Number.zero
+        var carry = false
+        for i in 0..<Self.wordCount {
+            let (s1, o1) = words[i].addingReportingOverflow(other.words[i])
+            let (s2, o2) = s1.addingReportingOverflow(carry ? 1 : 0)
+            sum.words[i] = s2
+            carry = o1 || o2
+        }
+        return (sum, carry)
+    }
+
+    /// `self − other` modulo 2^256, and whether it borrowed (`self < other`).
+    func subtractingReportingBorrow(_ other: P256Number) -> (difference: P256Number, borrow: Bool) {
+        var difference = P256Number.zero
+        var borrow = false
+        for i in 0..<Self.wordCount {
+            let (d1, o1) = words[i].subtractingReportingOverflow(other.words[i])
+            let (d2, o2) = d1.subtractingReportingOverflow(borrow ? 1 : 0)
+            difference.words[i] = d2
+            borrow = o1 || o2
+        }
+        return (difference, borrow)
+    }
+}
+
+/// One of the two moduli of P-256 with its Montgomery constants (R = 2^256): the field prime p
+/// for coordinates, the group order n for the ECDSA scalars. Both share one multiplication, one
+/// addition, one subtraction and one exponentiation.
+struct P256Modulus: Sendable {
+    /// The modulus m (odd, above 2^255).
+    let m: P256Number
+    /// −m⁻¹ mod 2^wordbits (the low word of −m⁻¹ mod 2^64, which is right on both word sizes).
+    let m0inv: UInt
+    /// R² mod m: multiplying by it converts into Montgomery form.
+    let rSquared: P256Number
+
+    /// p = 2^256 − 2^224 + 2^192 + 2^96 − 1. p ≡ −1 mod 2^96, so −p⁻¹ is 1 in any word size.
+    static let prime = P256Modulus(
+        m: P256Number([0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0, 0, 0, 1, 0xffff_ffff]),
+        m0inv: 1,
+        rSquared: P256Number([3, 0, 0xffff_ffff, 0xffff_fffb, 0xffff_fffe, 0xffff_ffff, 0xffff_fffd, 4]))
+
+    /// n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551.
+    static let order = P256Modulus(
+        m: P256Number([
+            0xfc63_2551, 0xf3b9_cac2, 0xa717_9e84, 0xbce6_faad, 0xffff_ffff, 0xffff_ffff, 0, 0xffff_ffff,
+        ]),
+        m0inv: UInt(truncatingIfNeeded: 0xccd1_c8aa_ee00_bc4f as UInt64),
+        rSquared: P256Number([
+            0xbe79_eea2, 0x8324_4c95, 0x49bd_6fa6, 0x4699_799c, 0x2b6b_ec59, 0x2845_b239, 0xf3d9_5620, 0x66e1_2d94,
+        ]))
+
+    /// `x + y + z + a·b` as (high, low) words; cannot overflow two words.
+    @inline(__always)
+    static func multiplyAdd(_ a: UInt, _ b: UInt, _ x: UInt, _ y: UInt) -> (high: UInt, low: UInt) {
+        #if _pointerBitWidth(_32)
+        // One `umaal` on Cortex-M4.
+        let r = UInt64(a) &* UInt64(b) &+ UInt64(x) &+ UInt64(y)
+        return (UInt(truncatingIfNeeded: r >> 32), UInt(truncatingIfNeeded: r))
+        #else
+        let (h, l) = a.multipliedFullWidth(by: b)
+        let (l1, o1) = l.addingReportingOverflow(x)
+        let (l2, o2) = l1.addingReportingOverflow(y)
+        return (h &+ (o1 ? 1 : 0) &+ (o2 ? 1 : 0), l2)
+        #endif
+    }
+
+    /// a·b·R⁻¹ mod m, for a·b < m·R (true when either operand is below m); fully reduced.
+    ///
+    /// CIOS (Koç, Acar, Kaliski 1996): per word of b, add a·bᵢ into the accumulator, then add q·m
+    /// with q chosen so the low word vanishes and shift down one word. The accumulator stays
+    /// below 2m, so one conditional subtraction finishes it.
+    @inline(never)  // one copy for both moduli and every caller
+    func multiply(_ a: P256Number, _ b: P256Number) -> P256Number {
+        let count = P256Number.wordCount
+        var t = P256Number.zero
+        var top: UInt = 0  // the accumulator's word `count` (0 or 1 between rounds)
+        for i in 0..<count {
+            let bi = b.words[i]
+            var carry: UInt = 0
+            for j in 0..<count {
+                (carry, t.words[j]) = Self.multiplyAdd(a.words[j], bi, t.words[j], carry)
+            }
+            let (t1, o1) = top.addingReportingOverflow(carry)
+            let q = t.words[0] &* m0inv
+            carry = Self.multiplyAdd(q, m.words[0], t.words[0], 0).high  // low word is 0 by q
+            for j in 1..<count {
+                (carry, t.words[j - 1]) = Self.multiplyAdd(q, m.words[j], t.words[j], carry)
+            }
+            let (t2, o2) = t1.addingReportingOverflow(carry)
+            t.words[count - 1] = t2
+            top = (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
+        }
+        let (reduced, borrow) = t.subtractingReportingBorrow(m)
+        return (top != 0 || !borrow) ? reduced : t
+    }
+
+    /// (a + b) mod m for a, b < m.
+    @inline(never)
+    func add(_ a: P256Number, _ b: P256Number) -> P256Number {
+        let (sum, carry) = a.addingReportingCarry(b)
+        let (reduced, borrow) = sum.subtractingReportingBorrow(m)
+        // sum < 2m: subtract m when the true sum (carry included) is at least m.
+        return (carry || !borrow) ? reduced : sum
+    }
+
+    /// (a − b) mod m for a, b < m.
+    @inline(never)
+    func subtract(_ a: P256Number, _ b: P256Number) -> P256Number {
+        let (difference, borrow) = a.subtractingReportingBorrow(b)
+        return borrow ? difference.addingReportingCarry(m).sum : difference
+    }
+
+    /// x in Montgomery form (x·R mod m), for x < m.
+    @inline(__always)
+    func montgomery(_ x: P256Number) -> P256Number { multiply(x, rSquared) }
+
+    /// base^(m−2) in Montgomery form for a Montgomery-form `base`: the inverse by Fermat's little
+    /// theorem (both moduli are prime), 0 for 0. Plain square-and-multiply over the public
+    /// exponent; it runs at most twice per verification.
+    @inline(never)
+    func inverse(_ base: P256Number) -> P256Number {
+        let exponent = m.subtractingReportingBorrow(P256Number(small: 2)).difference
+        var result = montgomery(P256Number(small: 1))
+        var i = 255
+        while i >= 0 {
+            result = multiply(result, result)
+            if exponent.bit(i) { result = multiply(result, base) }
+            i -= 1
+        }
+        return result
+    }
+}

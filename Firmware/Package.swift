@@ -56,5 +56,11 @@ let package = Package(
             dependencies: ["NRFBoard", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/SampleApps/nrf5340dk", exclude: ["app.ld"]
         ),
+        // Instruction counts of SHA-256 and P-256 verification on Cortex-M4 (tools/icount-crypto).
+        .executableTarget(
+            name: "icount-crypto",
+            dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/Bench/icount-crypto", exclude: ["icount.ld"]
+        ),
     ]
 )

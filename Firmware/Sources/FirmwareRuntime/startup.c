@@ -66,6 +66,8 @@ __attribute__((noreturn)) void Reset_Handler(void) {
 
 uint32_t lifeboat_vector_table(void) { return (uint32_t)lifeboat_vectors; }
 
+__attribute__((noinline, used)) void icount_mark(uint32_t id) { __asm volatile("" ::"r"(id) : "memory"); }
+
 void Default_Handler(void) {
     for (;;) {}
 }
@@ -138,9 +140,16 @@ LIFEBOAT_RUNTIME void *memset(void *d, int c, size_t n) {
     return d;
 }
 
+typedef uint32_t __attribute__((may_alias)) aliasing_word;
+
+// Word copies when both ends are word-aligned (Swift copies values of 32 bytes and more through
+// memcpy, and 4 bytes per load is 4× fewer instructions), bytes for the rest.
 LIFEBOAT_RUNTIME void *memcpy(void *d, const void *s, size_t n) {
     uint8_t *p = d;
     const uint8_t *q = s;
+    if ((((uintptr_t)p | (uintptr_t)q) & 3) == 0) {
+        for (; n >= 4; n -= 4, p += 4, q += 4) *(aliasing_word *)p = *(const aliasing_word *)q;
+    }
     while (n--) *p++ = *q++;
     return d;
 }

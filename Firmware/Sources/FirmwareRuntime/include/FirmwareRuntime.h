@@ -36,4 +36,8 @@ uint32_t lifeboat_vector_table(void);
 /// Stops with a breakpoint (QEMU: reported by the gdb stub, or an abort); used for heap exhaustion.
 __attribute__((noreturn)) void lifeboat_trap(void);
 
+/// An empty, out-of-line call that ../shared/tools/cortex-m-icount records (the crypto bench's
+/// phase boundaries). Costs nothing in images that do not call it (--gc-sections).
+void icount_mark(uint32_t id);
+
 #endif

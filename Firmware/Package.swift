@@ -21,7 +21,7 @@ let package = Package(
             dependencies: ["FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
             swiftSettings: [.enableExperimentalFeature("Volatile")]  // CMSDKUART
         ),
-        // The nRF DKs' shared wiring: UARTE console, button, GPREGRET, NVMC, sample application.
+        // The nRF boards' shared wiring: UARTE (or nRF51 UART) console, button, GPREGRET, NVMC, sample application.
         .target(
             name: "NRFBoard",
             dependencies: ["BootStage", "FirmwareRuntime", "FirmwareKeys", .product(name: "LifeboatCore", package: "Lifeboat")]
@@ -55,6 +55,16 @@ let package = Package(
             name: "app-nrf5340dk",
             dependencies: ["NRFBoard", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/SampleApps/nrf5340dk", exclude: ["app.ld"]
+        ),
+        .executableTarget(
+            name: "boot-qemu-microbit",
+            dependencies: ["NRFBoard", "FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/Boards/qemu-microbit", exclude: ["boot.ld"]
+        ),
+        .executableTarget(
+            name: "app-qemu-microbit",
+            dependencies: ["NRFBoard", "BootStage", "FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
+            path: "Sources/SampleApps/qemu-microbit", exclude: ["app.ld"]
         ),
         // Instruction counts of SHA-256 and P-256 verification on Cortex-M4 (tools/icount-crypto).
         .executableTarget(

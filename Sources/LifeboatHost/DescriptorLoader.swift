@@ -189,6 +189,19 @@ public struct DescriptorLoader: Sendable {
             let register = try string(key, "retained-registers key", path: path)
             retained[register] = try address(value, "retained-registers.\(register)", path: path)
         }
+        var bootStageRAM = BootStageRAM.standard
+        if let b = root["boot-stage"] {
+            let budget = try mapping(b, "boot-stage", path: path)
+            bootStageRAM = BootStageRAM(
+                stack: try address(budget["stack"], "boot-stage.stack", path: path),
+                heap: try address(budget["heap"], "boot-stage.heap", path: path))
+            guard bootStageRAM.stack > 0, bootStageRAM.stack % 8 == 0, bootStageRAM.heap % 8 == 0 else {
+                throw DescriptorError(path: path, message: "boot-stage: the stack must be > 0, stack and heap multiples of 8 (the AAPCS stack alignment)")
+            }
+            if let ram, bootStageRAM.stack + bootStageRAM.heap > ram.count {
+                throw DescriptorError(path: path, message: "boot-stage: stack + heap (\(hex(bootStageRAM.stack + bootStageRAM.heap))) is more than the RAM (\(hex(ram.count)))")
+            }
+        }
         return BoardDescription(
             name: name,
             summary: root["description"]?.string ?? name,
@@ -202,7 +215,8 @@ public struct DescriptorLoader: Sendable {
             ),
             recoveryButton: button,
             ram: ram,
-            retainedRegisters: retained
+            retainedRegisters: retained,
+            bootStageRAM: bootStageRAM
         )
     }
 

@@ -126,7 +126,7 @@ public struct FirmwareConfig {
         return memory(
             code: start..<(internalFlash.base + internalFlash.size),
             comment: "Boot stage: partition `mcuboot` at \(Self.hex(start)), \(boot.size / 1024) KiB (PARTITION_SIZE, checked by tools/build-firmware).",
-            stack: 0x8000, heap: 0x2000)
+            stack: board.bootStageRAM.stack, heap: board.bootStageRAM.heap)
             + "PARTITION_SIZE = \(Self.hex(boot.size));\n"
     }
 

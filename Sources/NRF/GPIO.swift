@@ -3,7 +3,9 @@
 /// Sources: nRF52840 `NRF_GPIO_Type` (P0 at 0x50000000, P1 at 0x50000300; OUT 0x504, IN 0x510,
 /// DIR 0x514, PIN_CNF[n] at 0x700 + 4n: nrfx `mdk/nrf52840.h`, seen in several stored copies);
 /// nRF5340 `NRF_GPIO_Type` (P0 at 0x50842500 secure / 0x40842500 non-secure, P1 at +0x300;
-/// IN 0x010, PIN_CNF[n] at 0x200 + 4n: `mdk/nrf5340_application.h`).
+/// IN 0x010, PIN_CNF[n] at 0x200 + 4n: `mdk/nrf5340_application.h`); nRF51 (one port at
+/// 0x50000000 with the nRF52840 P0 offsets: QEMU `hw/gpio/nrf51_gpio.c`, the register set the
+/// nRF52 kept).
 public struct GPIOPort: Sendable, Equatable {
     public var base: UInt32
     public var inOffset: UInt32
@@ -17,6 +19,7 @@ public struct GPIOPort: Sendable, Equatable {
 
     public static let nrf52840P0 = GPIOPort(base: 0x5000_0000, inOffset: 0x510, pinConfigOffset: 0x700)
     public static let nrf52840P1 = GPIOPort(base: 0x5000_0300, inOffset: 0x510, pinConfigOffset: 0x700)
+    public static let nrf51 = GPIOPort(base: 0x5000_0000, inOffset: 0x510, pinConfigOffset: 0x700)
     public static let nrf5340ApplicationP0Secure = GPIOPort(base: 0x5084_2500, inOffset: 0x010, pinConfigOffset: 0x200)
     public static let nrf5340ApplicationP1Secure = GPIOPort(base: 0x5084_2800, inOffset: 0x010, pinConfigOffset: 0x200)
 

@@ -7,7 +7,9 @@
 /// **POWER** (0x50005000 secure / 0x40005000 non-secure; network core 0x41005000) at 0x51C/0x520
 /// (`NRF_POWER_Type` "GPREGRET[2] (@ 0x0000051C)" in an nrf5340 peripheral-types header derived
 /// from the nrfx MDK; `nrf_power.h` `nrf_power_gpregret_ext_set` indexes `GPREGRET[reg_num]` for
-/// `NRF5340_XXAA_APPLICATION`), not in REGULATORS (0x50004000).
+/// `NRF5340_XXAA_APPLICATION`), not in REGULATORS (0x50004000). nRF51: POWER at 0x40000000,
+/// GPREGRET 0x51C, one register (the nRF51 reference manual's POWER chapter; QEMU does not model
+/// it: its 0x40000000 page is a stub that reads 1 and ignores writes).
 public struct GPREGRET<Bus: MMIOBus> {
     public let bus: Bus
     /// Base of the POWER block.
@@ -15,6 +17,7 @@ public struct GPREGRET<Bus: MMIOBus> {
 
     public static var registerOffset: UInt32 { 0x51C }
     public static var nrf52840PowerBase: UInt32 { 0x4000_0000 }
+    public static var nrf51PowerBase: UInt32 { 0x4000_0000 }
     public static var nrf5340ApplicationPowerSecure: UInt32 { 0x5000_5000 }
     public static var nrf5340NetworkPower: UInt32 { 0x4100_5000 }
 

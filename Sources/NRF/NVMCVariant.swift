@@ -17,6 +17,8 @@
 /// | secure code sets CONFIGNS then CONFIG | both, NS first | `drivers/src/nrfx_nvmc.c` `nvmc_write_mode_set` ("For secure code, the access mode needs to be set for both secure and non-secure regions"); non-secure code sets CONFIGNS only |
 /// | net core flash | 256 KiB at 0x01000000, 2 KiB pages | Zephyr `nrf5340_cpunet.dtsi` (shared/reference/mcuboot-serial-recovery.md §9.2) |
 /// | tERASEPAGE / tWRITE | nRF52840 85 ms / 41 µs; nRF5340 87.5 ms / 43 µs | shared/reference/performance-anchors.md §1.1, §1.2 |
+/// | nRF51 NVMC | 0x4001E000, READY 0x400, CONFIG 0x504, ERASEPAGE 0x508, 1 KiB pages, no READYNEXT | QEMU `hw/nvram/nrf51_nvm.c` (`NRF51_NVMC_*`, `NRF51_PAGE_SIZE`), the nRF51 register set the nRF52 kept; shared/reference/embedded-swift.md §3 |
+/// | nRF51 page erase / word write | about 22 ms / 48 µs | S130 SoftDevice specification, "Flash memory API" |
 ///
 /// Not confirmed: the network core's own tERASEPAGE/tWRITE (the nRF5340 app-core values are used;
 /// Zephyr budgets the net core like nRF52, 89.7 ms); whether READYNEXT is safe on every nRF52840
@@ -79,6 +81,15 @@ public struct NVMCVariant: Sendable, Equatable {
         registerBase: 0x4108_0000, flashBase: 0x0100_0000, flashSize: 256 * 1024, pageSize: 2048,
         eraseMethod: .writeErasedWord, modeRegisters: .config, hasReadyNext: true,
         pageEraseNanoseconds: 87_500_000, wordWriteNanoseconds: 43_000, cpuHertz: 64_000_000)
+}
+
+extension NVMCVariant {
+    /// nRF51822 (the BBC micro:bit v1; QEMU `-M microbit`): 256 KiB at 0, 1 KiB pages, ERASEPAGE
+    /// register (called ERASEPCR1 in the nRF51 manual, same offset), no READYNEXT, 16 MHz Cortex-M0.
+    public static let nrf51822 = NVMCVariant(
+        registerBase: 0x4001_E000, flashBase: 0, flashSize: 256 * 1024, pageSize: 1024,
+        eraseMethod: .erasePageRegister, modeRegisters: .config, hasReadyNext: false,
+        pageEraseNanoseconds: 22_000_000, wordWriteNanoseconds: 48_000, cpuHertz: 16_000_000)
 }
 
 /// How a page erase is started once the mode is Een.

@@ -16,6 +16,9 @@
 ///   UART0 under QEMU (`/work/shared/reference/embedded-swift.md` §2); the nRF52840's legacy UART has
 ///   the same task/event/register offsets.
 ///
+/// The nRF51 has only this UART (UART0 at 0x40002000, the same offsets and ENABLE value 4; QEMU
+/// `hw/char/nrf51_uart.c` models it, `-M microbit`).
+///
 /// The nRF5340 has no legacy UART: nrfx `mdk/nrf5340_application_peripherals.h` and
 /// `nrf5340_network_peripherals.h` define `UARTE_PRESENT` only (no `UART_PRESENT`). Use ``UARTE``
 /// there.
@@ -46,6 +49,8 @@ public enum UARTRegister {
 
     /// UART0 on the nRF52840 (shared with UARTE0, ``UARTERegister/nrf52840UARTE0``).
     public static let nrf52840UART0: UInt32 = 0x4000_2000
+    /// UART0 on the nRF51.
+    public static let nrf51UART0: UInt32 = 0x4000_2000
 }
 
 /// A legacy-UART BAUDRATE register value (`UART_BAUDRATE_BAUDRATE_*`). Some entries of the UART
@@ -67,8 +72,8 @@ public enum UARTError: Error, Equatable, Sendable {
     case timeout
 }
 
-/// A polled driver for the nRF52840's legacy UART (one byte at a time through TXD/RXD, no EasyDMA,
-/// so it can send straight from flash). nRF52840 only; see ``UARTRegister`` for why not nRF5340.
+/// A polled driver for the legacy UART of the nRF52840 and the nRF51 (one byte at a time through
+/// TXD/RXD, no EasyDMA, so it can send straight from flash); see ``UARTRegister`` for why not nRF5340.
 ///
 /// ```
 ///  configure: ENABLE=0 │ PSEL.TXD │ PSEL.RXD │ PSEL.RTS=off │ PSEL.CTS=off │ BAUDRATE │ CONFIG=0

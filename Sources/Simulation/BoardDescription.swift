@@ -11,13 +11,17 @@ public struct BoardDescription: Equatable, Sendable {
     public var ram: Range<Int>?
     /// Registers that survive a soft reset, by name (`retained-registers: {gpregret: 0x4000051C}`).
     public var retainedRegisters: [String: Int]
+    /// What the firmware's boot stage may take of the RAM (`boot-stage:`); ``BootStageRAM/standard``
+    /// when the descriptor does not say.
+    public var bootStageRAM: BootStageRAM
 
     public init(
         name: String, summary: String, soc: String, flash: [FlashDeviceDescription],
         console: ConsoleDescription, recoveryButton: ButtonDescription?,
-        ram: Range<Int>? = nil, retainedRegisters: [String: Int] = [:]
+        ram: Range<Int>? = nil, retainedRegisters: [String: Int] = [:], bootStageRAM: BootStageRAM = .standard
     ) {
         self.ram = ram
+        self.bootStageRAM = bootStageRAM
         self.retainedRegisters = retainedRegisters
         self.name = name
         self.summary = summary
@@ -99,4 +103,20 @@ public struct ButtonDescription: Equatable, Sendable {
         self.activeLow = activeLow
         self.pull = pull
     }
+}
+
+/// The boot stage's share of the RAM, as its generated linker script reserves it
+/// (`boot-stage: {stack: 0x3000, heap: 0x900}` in board.yml): the stack at the top of the RAM, and
+/// the least the heap arena between the static data and the stack may have (the link fails below).
+public struct BootStageRAM: Equatable, Sendable {
+    public var stack: Int
+    public var heap: Int
+
+    public init(stack: Int, heap: Int) {
+        self.stack = stack
+        self.heap = heap
+    }
+
+    /// Sized for the nRF52840 and nRF5340 (256 and 512 KiB of RAM): 32 KiB of stack, 8 KiB of heap.
+    public static let standard = BootStageRAM(stack: 0x8000, heap: 0x2000)
 }

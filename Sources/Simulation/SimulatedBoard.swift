@@ -352,6 +352,7 @@ public final class SimulatedBoard {
         case ("nRF52840", 0): .nrf52840
         case ("nRF5340", 0): .nrf5340Application(secure: true)
         case ("nRF5340", 0x0100_0000): .nrf5340Network
+        case ("nRF51822", 0): .nrf51822
         default: nil
         }
     }

@@ -26,6 +26,46 @@ import Testing
         #expect(board.retainedRegisters == ["gpregret": 0x4000_051C])
     }
 
+    /// The armv6m emulator board: nRF51822 geometry (1 KiB pages), the legacy UART's pins, button A,
+    /// and the boot stage's RAM budget for 16 KiB; the DKs keep the standard one.
+    @Test func qemuMicrobitBoard() throws {
+        let board = try loader.loadBoard("qemu-microbit")
+        #expect(board.soc == "nRF51822")
+        let flash = try #require(board.device(forRegion: "flash_primary"))
+        #expect(flash.base == 0 && flash.size == 0x40000 && flash.eraseSize == 0x400 && flash.writeSize == 4)
+        #expect(board.ram == 0x2000_0000..<0x2000_4000)
+        #expect(board.console.uart == "uart0" && board.console.tx == "P0.24" && board.console.rx == "P0.25")
+        #expect(board.recoveryButton == ButtonDescription(pin: "P0.17", activeLow: true, pull: "up"))
+        #expect(board.retainedRegisters == ["gpregret": 0x4000_051C])
+        #expect(board.bootStageRAM == BootStageRAM(stack: 0x3500, heap: 0x900))
+        #expect(try loader.loadBoard("nrf52840dk").bootStageRAM == .standard)
+        // The simulator drives it through the NVMC driver's nRF51 variant.
+        let layout = try loader.loadLayout("qemu-microbit")
+        _ = try SimulatedBoard(board: board, layout: layout, configuration: RecoveryConfiguration(policy: .slotMapping), backend: .drivers)
+    }
+
+    @Test(arguments: [
+        ("{stack: 0x3000}", "boot-stage.heap: expected an integer"),
+        ("{stack: 0, heap: 0x800}", "boot-stage: the stack must be > 0"),
+        ("{stack: 0x3001, heap: 0x800}", "multiples of 8"),
+        ("{stack: 0x3000, heap: 0x1800}", "boot-stage: stack + heap (0x4800) is more than the RAM (0x4000)"),
+        ("0x3000", "boot-stage: expected a mapping"),
+    ])
+    func brokenBootStageBudgetIsRefused(budget: String, message: String) {
+        let yaml = """
+            name: small
+            ram: {base: 0x20000000, size: 0x4000}
+            flash:
+              internal: {region: flash_primary, size: 0x40000, erase-size: 0x400, write-size: 4, erased-value: 0xff}
+            boot-stage: \(budget)
+            """
+        #expect {
+            try DescriptorLoader.parseBoard(yaml: yaml, path: "small.yml")
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
     @Test func nrf52840dkLayoutUsesPartitionManagerNames() throws {
         let layout = try loader.loadLayout("nrf52840dk")
         #expect(layout.partition(named: "mcuboot").map { [$0.address, $0.size] } == [0x0, 0xC000])

@@ -9,7 +9,7 @@ import Testing
 @Suite struct FirmwareConfigTests {
     let loader = DescriptorLoader(root: packageRoot)
 
-    @Test(arguments: ["nrf52840dk", "nrf5340dk"])
+    @Test(arguments: ["nrf52840dk", "nrf5340dk", "qemu-microbit"])
     func checkedInFilesMatchTheDescriptors(board: String) throws {
         let config = try FirmwareConfig(board: try loader.loadBoard(board), layout: try loader.loadLayout(board))
         let firmware = packageRoot.appendingPathComponent("Firmware/Sources")
@@ -36,6 +36,23 @@ import Testing
         }
         #expect(config.bootLinkerScript.contains("PARTITION_SIZE = 0xC000;"))
         #expect(config.appLinkerScript.contains("CODE (rx)     : ORIGIN = 0xC200, LENGTH = 0x75E00"))
+    }
+
+    /// The micro:bit's 16 KiB: the boot stage's stack and heap come from board.yml's `boot-stage:`,
+    /// the slots from its layout, the console pins from the legacy UART's.
+    @Test func qemuMicrobitValues() throws {
+        let config = try FirmwareConfig(board: try loader.loadBoard("qemu-microbit"), layout: try loader.loadLayout("qemu-microbit"))
+        for line in [
+            "static let eraseSize = 0x400", "static let primaryOffset = 0x18000", "static let secondaryOffset = 0x2C000",
+            "static let secondarySize = 0x14000", "static let consoleTX = (port: UInt8(0), pin: UInt8(24))",
+            "static let buttonPin = 17", "static let gpregret: UInt32 = 0x4000051C",
+        ] {
+            #expect(config.swiftConstants.contains(line), "\(line)")
+        }
+        for line in ["RAM (rwx)     : ORIGIN = 0x20000000, LENGTH = 0x3F00", "STACK_SIZE = 0x3500;", "HEAP_MIN = 0x900;", "PARTITION_SIZE = 0x18000;"] {
+            #expect(config.bootLinkerScript.contains(line), "\(line)")
+        }
+        #expect(config.appLinkerScript.contains("CODE (rx)     : ORIGIN = 0x18200, LENGTH = 0x13E00"))
     }
 
     @Test func aLayoutWithoutABootPartitionIsRefused() throws {

@@ -3,7 +3,9 @@ import NRF
 import Simulation
 import Testing
 
-let allVariants: [NVMCVariant] = [.nrf52840, .nrf5340Application(secure: true), .nrf5340Application(secure: false), .nrf5340Network]
+let allVariants: [NVMCVariant] = [
+    .nrf52840, .nrf5340Application(secure: true), .nrf5340Application(secure: false), .nrf5340Network, .nrf51822,
+]
 
 func nvmcRig(_ variant: NVMCVariant, _ strategy: NVMCWaitStrategy = .ready) -> (PeripheralBus, NVMCModel, NVMC<PeripheralBus>) {
     let bus = PeripheralBus()
@@ -41,6 +43,10 @@ func testBytes(_ count: Int, seed: Int = 1) -> [UInt8] {
         #expect(NVMC(bus: PeripheralBus(), variant: .nrf5340Network).size == 256 * 1024)
         #expect(NVMC(bus: PeripheralBus(), variant: .nrf5340Network).writeSize == 4)
         #expect(NVMC(bus: PeripheralBus(), variant: .nrf5340Network).erasedValue == 0xFF)
+        #expect(NVMC(bus: PeripheralBus(), variant: .nrf51822).eraseSize == 1024)
+        #expect(NVMC(bus: PeripheralBus(), variant: .nrf51822).size == 256 * 1024)
+        // The nRF51 has no READYNEXT: the driver waits READY whatever it is asked.
+        #expect(NVMC(bus: PeripheralBus(), variant: .nrf51822, waitStrategy: .readyNext).waitStrategy == .ready)
     }
 
     @Test(arguments: allVariants)

@@ -92,4 +92,25 @@ import Testing
         #expect(model.flash.trace.last == .erase(offset: 0x800, count: 0x800))
         #expect(model.driverFaults.isEmpty)
     }
+
+    /// nRF51 (qemu-microbit): the nRF52 sequence on 1 KiB pages; READY after each word even when
+    /// READYNEXT is asked for (the nRF51 has none).
+    @Test func nrf51PageEraseAndWordWrite() throws {
+        let (bus, model, nvmc) = rig(.nrf51822, .readyNext)
+        try nvmc.erase(at: 0x400, count: 0x400)
+        try nvmc.write(at: 0x400, bytes: [1, 2, 3, 4])
+        #expect(bus.trace == [
+            .store(address: 0x4001_E504, value: 2),  // CONFIG = Een
+            .store(address: 0x4001_E508, value: 0x400),  // ERASEPAGE = page address
+            .load(address: 0x4001_E400, value: 0), .load(address: 0x4001_E400, value: 1),
+            .store(address: 0x4001_E504, value: 0),  // CONFIG = Ren
+            .store(address: 0x4001_E504, value: 1),  // CONFIG = Wen
+            .load(address: 0x4001_E400, value: 0), .load(address: 0x4001_E400, value: 1),  // the word
+            .store(address: 0x4001_E504, value: 0),
+        ])
+        #expect(model.flash.trace.suffix(2) == [.erase(offset: 0x400, count: 0x400), .write(offset: 0x400, count: 4)])
+        #expect(bus.clock.nanoseconds == 22_000_000 + 48_000)
+        #expect(model.driverFaults.isEmpty)
+        #expect(bus.faults.isEmpty)
+    }
 }

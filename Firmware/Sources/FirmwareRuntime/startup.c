@@ -1,4 +1,4 @@
-// Startup for Cortex-M (armv7em; armv6m later): vector table, reset handler, and the runtime
+// Startup for Cortex-M (armv7em, armv8m.main, armv6m): vector table, reset handler, and the runtime
 // symbols Embedded Swift code calls. Compiled with -ffreestanding -fno-builtin so the mem*
 // loops below are not turned into calls to themselves.
 #include "FirmwareRuntime.h"
@@ -78,7 +78,11 @@ __attribute__((noreturn)) void lifeboat_trap(void) {
 
 __attribute__((noreturn)) void lifeboat_start_image(uint32_t vector_table) {
     __asm volatile("cpsid i");
+#if !defined(__ARM_ARCH_6M__)
     *(volatile uint32_t *)0xE000ED08 = vector_table;  // SCB->VTOR
+#endif
+    // armv6m (Cortex-M0) has no VTOR: exceptions keep going to the table at 0, the boot stage's.
+    // Neither the boot stage nor the sample applications take interrupts.
     // The table's first two words are read in assembly: the boot stage's own table sits at address
     // 0, and a C load through a pointer that is 0 is undefined behaviour the optimiser may delete.
     __asm volatile(
@@ -239,5 +243,146 @@ LIFEBOAT_RUNTIME __attribute__((naked)) void __aeabi_uldivmod(void) {
         "add sp, sp, #16\n"
         "pop {r4, pc}\n");
 }
+
+#if defined(__ARM_ARCH_6M__)
+// armv6m has no LDREX/STREX and no divide instruction. Embedded Swift's refcounting and
+// `_Volatile` call the __atomic_* libcalls, and LLVM calls the __aeabi_*div helpers; the Swift
+// toolchain ships no ARM runtime, so they are here. The core is single and nothing runs
+// concurrently (no interrupts are enabled), but the read-modify-write ones still mask interrupts
+// (PRIMASK, saved and restored) so they stay atomic if an interrupt handler is ever added. Aligned
+// 32-, 16- and 8-bit loads and stores are single-copy atomic on armv6m, so those are plain
+// volatile accesses (MMIO goes through them: one bus access of the width asked for). The asm
+// labels give the libcall names without redeclaring the compiler's builtins; LIFEBOAT_RUNTIME
+// keeps them through link-time optimization, as the helpers above.
+static inline uint32_t irq_save(void) {
+    uint32_t primask;
+    __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
+    return primask;
+}
+static inline void irq_restore(uint32_t primask) { __asm volatile("msr primask, %0" ::"r"(primask) : "memory"); }
+
+LIFEBOAT_RUNTIME uint8_t lifeboat_atomic_load_1(const volatile void *p, int order) __asm__("__atomic_load_1");
+LIFEBOAT_RUNTIME uint8_t lifeboat_atomic_load_1(const volatile void *p, int order) { (void)order; return *(const volatile uint8_t *)p; }
+LIFEBOAT_RUNTIME uint16_t lifeboat_atomic_load_2(const volatile void *p, int order) __asm__("__atomic_load_2");
+LIFEBOAT_RUNTIME uint16_t lifeboat_atomic_load_2(const volatile void *p, int order) { (void)order; return *(const volatile uint16_t *)p; }
+LIFEBOAT_RUNTIME uint32_t lifeboat_atomic_load_4(const volatile void *p, int order) __asm__("__atomic_load_4");
+LIFEBOAT_RUNTIME uint32_t lifeboat_atomic_load_4(const volatile void *p, int order) { (void)order; return *(const volatile uint32_t *)p; }
+
+LIFEBOAT_RUNTIME void lifeboat_atomic_store_1(volatile void *p, uint8_t v, int order) __asm__("__atomic_store_1");
+LIFEBOAT_RUNTIME void lifeboat_atomic_store_1(volatile void *p, uint8_t v, int order) { (void)order; *(volatile uint8_t *)p = v; }
+LIFEBOAT_RUNTIME void lifeboat_atomic_store_2(volatile void *p, uint16_t v, int order) __asm__("__atomic_store_2");
+LIFEBOAT_RUNTIME void lifeboat_atomic_store_2(volatile void *p, uint16_t v, int order) { (void)order; *(volatile uint16_t *)p = v; }
+LIFEBOAT_RUNTIME void lifeboat_atomic_store_4(volatile void *p, uint32_t v, int order) __asm__("__atomic_store_4");
+LIFEBOAT_RUNTIME void lifeboat_atomic_store_4(volatile void *p, uint32_t v, int order) { (void)order; *(volatile uint32_t *)p = v; }
+
+LIFEBOAT_RUNTIME uint32_t lifeboat_atomic_exchange_4(volatile void *p, uint32_t v, int order) __asm__("__atomic_exchange_4");
+LIFEBOAT_RUNTIME uint32_t lifeboat_atomic_exchange_4(volatile void *p, uint32_t v, int order) {
+    (void)order;
+    uint32_t saved = irq_save();
+    uint32_t old = *(volatile uint32_t *)p;
+    *(volatile uint32_t *)p = v;
+    irq_restore(saved);
+    return old;
+}
+
+#define LIFEBOAT_FETCH_OP(name, op)                                                      \
+    LIFEBOAT_RUNTIME uint32_t lifeboat_atomic_fetch_##name##_4(volatile void *p, uint32_t v, int order) \
+        __asm__("__atomic_fetch_" #name "_4");                                                           \
+    LIFEBOAT_RUNTIME uint32_t lifeboat_atomic_fetch_##name##_4(volatile void *p, uint32_t v, int order) { \
+        (void)order;                                                                     \
+        uint32_t saved = irq_save();                                                     \
+        uint32_t old = *(volatile uint32_t *)p;                                          \
+        *(volatile uint32_t *)p = old op v;                                              \
+        irq_restore(saved);                                                              \
+        return old;                                                                      \
+    }
+LIFEBOAT_FETCH_OP(add, +)
+LIFEBOAT_FETCH_OP(sub, -)
+LIFEBOAT_FETCH_OP(and, &)
+LIFEBOAT_FETCH_OP(or, |)
+LIFEBOAT_FETCH_OP(xor, ^)
+
+LIFEBOAT_RUNTIME _Bool lifeboat_atomic_compare_exchange_4(volatile void *p, void *expected, uint32_t desired, _Bool weak,
+                                         int success, int failure) __asm__("__atomic_compare_exchange_4");
+LIFEBOAT_RUNTIME _Bool lifeboat_atomic_compare_exchange_4(volatile void *p, void *expected, uint32_t desired, _Bool weak,
+                                         int success, int failure) {
+    (void)weak; (void)success; (void)failure;
+    uint32_t saved = irq_save();
+    uint32_t current = *(volatile uint32_t *)p;
+    _Bool equal = current == *(uint32_t *)expected;
+    if (equal) *(volatile uint32_t *)p = desired;
+    else *(uint32_t *)expected = current;
+    irq_restore(saved);
+    return equal;
+}
+
+LIFEBOAT_RUNTIME void lifeboat_sync_synchronize(void) __asm__("__sync_synchronize");
+LIFEBOAT_RUNTIME void lifeboat_sync_synchronize(void) { __asm volatile("dmb" ::: "memory"); }
+
+// 32-bit division by shift and subtract, 32-bit operations only (a / or % here would call these
+// very functions). A zero divisor gives the quotient 0xFFFFFFFF and the dividend as remainder
+// (Swift checks its divisors before dividing, so Swift code never gets here with one).
+__attribute__((noinline)) static uint32_t udivmod32(uint32_t n, uint32_t d, uint32_t *remainder) {
+    if (d == 0) { *remainder = n; return 0xFFFFFFFFu; }
+    uint32_t q = 0, r = 0;
+    for (int i = 31; i >= 0; i--) {
+        r = (r << 1) | ((n >> i) & 1u);
+        if (r >= d) { r -= d; q |= 1u << i; }
+    }
+    *remainder = r;
+    return q;
+}
+
+static uint32_t magnitude(int32_t v) { return v < 0 ? 0u - (uint32_t)v : (uint32_t)v; }
+
+LIFEBOAT_RUNTIME uint32_t __aeabi_uidiv(uint32_t n, uint32_t d) {
+    uint32_t r;
+    return udivmod32(n, d, &r);
+}
+
+LIFEBOAT_RUNTIME int32_t __aeabi_idiv(int32_t n, int32_t d) {
+    uint32_t r;
+    uint32_t q = udivmod32(magnitude(n), magnitude(d), &r);
+    return (int32_t)((n < 0) != (d < 0) ? 0u - q : q);
+}
+
+// The divmod helpers return the quotient in r0 and the remainder in r1: under the AAPCS, a 64-bit
+// return value with the quotient in its low word.
+LIFEBOAT_RUNTIME uint64_t __aeabi_uidivmod(uint32_t n, uint32_t d) {
+    uint32_t r;
+    uint32_t q = udivmod32(n, d, &r);
+    u64_words out = {.w = {q, r}};
+    return out.u;
+}
+
+// 64-bit multiply (the low 64 bits of the product; the same for signed and unsigned). A 32 × 32 →
+// 64 product in C would call this very function, so the low words are multiplied in 16-bit halves
+// (armv6m's MULS keeps only the low 32 bits of a product).
+static u64_words mul32x32(uint32_t x, uint32_t y) {
+    uint32_t xl = x & 0xFFFFu, xh = x >> 16, yl = y & 0xFFFFu, yh = y >> 16;
+    uint32_t ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
+    uint32_t mid = (ll >> 16) + (lh & 0xFFFFu) + (hl & 0xFFFFu);
+    u64_words r;
+    r.w.lo = (ll & 0xFFFFu) | (mid << 16);
+    r.w.hi = hh + (lh >> 16) + (hl >> 16) + (mid >> 16);
+    return r;
+}
+
+LIFEBOAT_RUNTIME uint64_t __aeabi_lmul(uint64_t a, uint64_t b) {
+    u64_words x = {.u = a}, y = {.u = b};
+    u64_words r = mul32x32(x.w.lo, y.w.lo);
+    r.w.hi += x.w.lo * y.w.hi + x.w.hi * y.w.lo;
+    return r.u;
+}
+
+LIFEBOAT_RUNTIME uint64_t __aeabi_idivmod(int32_t n, int32_t d) {
+    uint32_t r;
+    uint32_t q = udivmod32(magnitude(n), magnitude(d), &r);
+    // C's truncating division: the quotient's sign from both operands, the remainder's from n's.
+    u64_words out = {.w = {(n < 0) != (d < 0) ? 0u - q : q, n < 0 ? 0u - r : r}};
+    return out.u;
+}
+#endif
+
 
 #endif

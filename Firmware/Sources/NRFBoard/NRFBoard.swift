@@ -32,10 +32,22 @@ public struct UARTEConsole: ConsolePort {
     }
 }
 
+/// The nRF51's legacy UART0 as a polled console (the nRF51 has no UARTE): one byte through TXD/RXD.
+public struct UARTConsole: ConsolePort {
+    public let uart: UART<VolatileBus>
+
+    public init(uart: UART<VolatileBus>) { self.uart = uart }
+
+    public func send(_ byte: UInt8) { try? uart.write(byte) }
+
+    public func receive() -> UInt8? { uart.read() }
+}
+
 /// What differs between the nRF DKs' boot stages: the peripherals' addresses (the board's SoC) and
 /// the generated `BoardConfig` values (pins, partitions, GPREGRET), passed in by each board.
 public struct NRFBoardWiring {
     public var name: StaticString
+    /// UARTE0's base (the nRF51's UART0 for a board that passes its own console).
     public var uarteBase: UInt32
     public var consoleTX: NRFPin
     public var consoleRX: NRFPin
@@ -80,14 +92,22 @@ public struct NRFBoardWiring {
 /// internal flash through the NVMC driver, then ``BootStage``.
 public func startNRFBootStage(_ wiring: NRFBoardWiring) -> Never {
     let bus = VolatileBus()
-    let console = wiring.console(bus)
+    let retained = GPREGRET(bus: bus, powerBase: wiring.gpregret - 0x51C)
+    let bootMode = retained.read(0)
+    retained.write(0, 0)
+    startNRFBootStage(wiring, console: wiring.console(bus), bootMode: bootMode, reset: { lifeboat_system_reset() })
+}
+
+/// The same with the console, the boot mode (already read and cleared) and the reset given by the
+/// board: qemu-microbit's legacy UART, GPREGRET or its stand-in, and a software restart.
+public func startNRFBootStage<Console: ConsolePort>(
+    _ wiring: NRFBoardWiring, console: Console, bootMode: UInt8, reset: () -> Never
+) -> Never {
+    let bus = VolatileBus()
     console.text("lifeboat: boot stage on ")
     console.line(wiring.name)
     let buttons = GPIO(bus: bus, port: wiring.buttonPort)
     buttons.configureInput(pin: wiring.buttonPin, pull: wiring.buttonPullUp ? .up : .none)
-    let retained = GPREGRET(bus: bus, powerBase: wiring.gpregret - 0x51C)
-    let bootMode = retained.read(0)
-    retained.write(0, 0)
     let flash = NVMC(bus: bus, variant: wiring.nvmc)
     do throws(FlashError) {
         let slots = FirmwareSlots(
@@ -99,7 +119,7 @@ public func startNRFBootStage(_ wiring: NRFBoardWiring) -> Never {
             boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
             recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
             recoveryButton: buttons.isPressed(pin: wiring.buttonPin, activeLow: wiring.buttonActiveLow), bootMode: bootMode,
-            reset: { lifeboat_system_reset() })
+            reset: reset)
     } catch {
         console.line("lifeboat: the layout does not fit the device")
         lifeboat_trap()

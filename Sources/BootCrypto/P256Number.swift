@@ -102,28 +102,29 @@ struct P256Number: Equatable, Sendable {
 
     /// `self + other` modulo 2^256, and the carry out of bit 256.
     func addingReportingCarry(_ other: P256Number) -> (sum: P256Number, carry: Bool) {
-        var sum = P256Number.zero
+        // Local `var` copies, indexed: see `multiply` in P256Modulus for why.
+        var x = words, y = other.words, sum = P256Words(repeating: 0)
         var carry = false
         for i in 0..<Self.wordCount {
-            let (s1, o1) = words[i].addingReportingOverflow(other.words[i])
+            let (s1, o1) = x[i].addingReportingOverflow(y[i])
             let (s2, o2) = s1.addingReportingOverflow(carry ? 1 : 0)
-            sum.words[i] = s2
+            sum[i] = s2
             carry = o1 || o2
         }
-        return (sum, carry)
+        return (P256Number(words: sum), carry)
     }
 
     /// `self − other` modulo 2^256, and whether it borrowed (`self < other`).
     func subtractingReportingBorrow(_ other: P256Number) -> (difference: P256Number, borrow: Bool) {
-        var difference = P256Number.zero
+        var x = words, y = other.words, difference = P256Words(repeating: 0)
         var borrow = false
         for i in 0..<Self.wordCount {
-            let (d1, o1) = words[i].subtractingReportingOverflow(other.words[i])
+            let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
             let (d2, o2) = d1.subtractingReportingOverflow(borrow ? 1 : 0)
-            difference.words[i] = d2
+            difference[i] = d2
             borrow = o1 || o2
         }
-        return (difference, borrow)
+        return (P256Number(words: difference), borrow)
     }
 }
 
@@ -177,26 +178,31 @@ struct P256Modulus: Sendable {
     @inline(never)  // one copy for both moduli and every caller
     func multiply(_ a: P256Number, _ b: P256Number) -> P256Number {
         let count = P256Number.wordCount
-        var t = P256Number.zero
+        // Operands copied once into local variables and indexed there: indexing the InlineArray
+        // of a parameter with a loop variable made the optimiser copy the whole array to the
+        // stack on every iteration at -Osize (measured on Cortex-M4: most of a verification's
+        // instructions were memcpy).
+        var x = a.words, y = b.words, modulus = m.words, t = P256Words(repeating: 0)
         var top: UInt = 0  // the accumulator's word `count` (0 or 1 between rounds)
         for i in 0..<count {
-            let bi = b.words[i]
+            let bi = y[i]
             var carry: UInt = 0
             for j in 0..<count {
-                (carry, t.words[j]) = Self.multiplyAdd(a.words[j], bi, t.words[j], carry)
+                (carry, t[j]) = Self.multiplyAdd(x[j], bi, t[j], carry)
             }
             let (t1, o1) = top.addingReportingOverflow(carry)
-            let q = t.words[0] &* m0inv
-            carry = Self.multiplyAdd(q, m.words[0], t.words[0], 0).high  // low word is 0 by q
+            let q = t[0] &* m0inv
+            carry = Self.multiplyAdd(q, modulus[0], t[0], 0).high  // low word is 0 by q
             for j in 1..<count {
-                (carry, t.words[j - 1]) = Self.multiplyAdd(q, m.words[j], t.words[j], carry)
+                (carry, t[j - 1]) = Self.multiplyAdd(q, modulus[j], t[j], carry)
             }
             let (t2, o2) = t1.addingReportingOverflow(carry)
-            t.words[count - 1] = t2
+            t[count - 1] = t2
             top = (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
         }
-        let (reduced, borrow) = t.subtractingReportingBorrow(m)
-        return (top != 0 || !borrow) ? reduced : t
+        let accumulator = P256Number(words: t)
+        let (reduced, borrow) = accumulator.subtractingReportingBorrow(m)
+        return (top != 0 || !borrow) ? reduced : accumulator
     }
 
     /// (a + b) mod m for a, b < m.

@@ -34,14 +34,37 @@ public struct SerialLink<Server: SMPRequestHandler> {
         self.server = server
     }
 
+    /// Bytes a response buffer needs: what a peer with the same buffer can take back (the frame's
+    /// length prefix and CRC, 4 bytes, share the console buffer with the message).
+    public static var responseCapacity: Int { ConsoleFrameDecoder.capacity - 4 }
+
     /// Feeds received bytes. Each response line goes to `transmit`; drops, replies and recovery
     /// events go to `observe`. Returns `.reset` when a reset request was answered: the caller
     /// resets the board once the output is flushed (bytes after it are not processed).
+    ///
+    /// Responses are built in a scratch buffer of ``responseCapacity`` bytes taken for each
+    /// message (on the heap in Embedded Swift, above 1 KiB); a boot stage lends one of its own
+    /// with ``receive(_:response:transmit:observe:)``.
     public mutating func receive(
         _ bytes: UnsafeRawBufferPointer,
         transmit: (UnsafeRawBufferPointer) -> Void,
         observe: (LinkEvent) -> Void = { _ in }
     ) -> RecoveryAction {
+        withUnsafeTemporaryAllocation(byteCount: Self.responseCapacity, alignment: 4) { response in
+            receive(bytes, response: response, transmit: transmit, observe: observe)
+        }
+    }
+
+    /// Feeds received bytes, building responses in `response`, a caller-lent buffer of at least
+    /// ``responseCapacity`` bytes (a shorter one holds responses to its own size). Nothing is
+    /// allocated.
+    public mutating func receive(
+        _ bytes: UnsafeRawBufferPointer,
+        response: UnsafeMutableRawBufferPointer,
+        transmit: (UnsafeRawBufferPointer) -> Void,
+        observe: (LinkEvent) -> Void = { _ in }
+    ) -> RecoveryAction {
+        let response = UnsafeMutableRawBufferPointer(rebasing: response.prefix(Self.responseCapacity))
         for byte in bytes {
             guard let event = decoder.feed(byte) else { continue }
             switch event {
@@ -53,18 +76,14 @@ public struct SerialLink<Server: SMPRequestHandler> {
                 // to `self` do not overlap.
                 var server = self.server
                 let lineLength = self.lineLength
-                // Responses are held to what a peer with the same buffer can take back: the frame's
-                // length prefix and CRC (4 bytes) share the buffer with the message.
-                let reply = withUnsafeTemporaryAllocation(byteCount: ConsoleFrameDecoder.capacity - 4, alignment: 4) { response in
-                    decoder.withPacket { packet in
-                        let reply = server.handle(request: packet, response: response)
-                        if reply.length > 0 {
-                            ConsoleFrameEncoder.encode(
-                                message: UnsafeRawBufferPointer(rebasing: response[0..<reply.length]),
-                                lineLength: lineLength, emit: transmit)
-                        }
-                        return reply
+                let reply = decoder.withPacket { packet in
+                    let reply = server.handle(request: packet, response: response)
+                    if reply.length > 0 {
+                        ConsoleFrameEncoder.encode(
+                            message: UnsafeRawBufferPointer(rebasing: response[0..<reply.length]),
+                            lineLength: lineLength, emit: transmit)
                     }
+                    return reply
                 }
                 self.server = server
                 if reply.length == 0 {

@@ -117,6 +117,7 @@ public struct BootStageRAM: Equatable, Sendable {
         self.heap = heap
     }
 
-    /// Sized for the nRF52840 and nRF5340 (256 and 512 KiB of RAM): 32 KiB of stack, 8 KiB of heap.
-    public static let standard = BootStageRAM(stack: 0x8000, heap: 0x2000)
+    /// Sized for the nRF52840 and nRF5340 (256 and 512 KiB of RAM): 32 KiB of stack, no heap
+    /// (nothing in the boot stage allocates; the runtime's allocator traps).
+    public static let standard = BootStageRAM(stack: 0x8000, heap: 0)
 }

@@ -37,7 +37,7 @@ import Testing
         #expect(board.console.uart == "uart0" && board.console.tx == "P0.24" && board.console.rx == "P0.25")
         #expect(board.recoveryButton == ButtonDescription(pin: "P0.17", activeLow: true, pull: "up"))
         #expect(board.retainedRegisters == ["gpregret": 0x4000_051C])
-        #expect(board.bootStageRAM == BootStageRAM(stack: 0x3500, heap: 0x900))
+        #expect(board.bootStageRAM == BootStageRAM(stack: 0x3D00, heap: 0))
         #expect(try loader.loadBoard("nrf52840dk").bootStageRAM == .standard)
         // The simulator drives it through the NVMC driver's nRF51 variant.
         let layout = try loader.loadLayout("qemu-microbit")

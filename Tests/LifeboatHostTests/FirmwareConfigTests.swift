@@ -49,7 +49,7 @@ import Testing
         ] {
             #expect(config.swiftConstants.contains(line), "\(line)")
         }
-        for line in ["RAM (rwx)     : ORIGIN = 0x20000000, LENGTH = 0x3F00", "STACK_SIZE = 0x3500;", "HEAP_MIN = 0x900;", "PARTITION_SIZE = 0x18000;"] {
+        for line in ["RAM (rwx)     : ORIGIN = 0x20000000, LENGTH = 0x3F00", "STACK_SIZE = 0x3D00;", "HEAP_MIN = 0x0;", "PARTITION_SIZE = 0x18000;"] {
             #expect(config.bootLinkerScript.contains(line), "\(line)")
         }
         #expect(config.appLinkerScript.contains("CODE (rx)     : ORIGIN = 0x18200, LENGTH = 0x13E00"))

@@ -240,6 +240,41 @@ func echoMessage(_ text: String, sequence: UInt8 = 1) -> [UInt8] {
         #expect(l.events.last == .dropped(.overflow, total: 1))
     }
 
+    /// The boot stage lends the response buffer (no heap): the same bytes go out as with the
+    /// link's own buffer, whatever the lent buffer held before, and a shorter buffer holds
+    /// responses to its size (a reply that does not fit is MCUboot's rc 2, not a trap).
+    @Test func callerLentResponseBuffer() throws {
+        let own = try LinkRig()
+        let lent = try LinkRig()
+        var storage = [UInt8](repeating: 0xA5, count: SerialRecoveryLink<TestSlots>.responseCapacity)
+        let requests = [frame(echoMessage(String(repeating: "e", count: 2029))), frame(echoMessage("hi", sequence: 2))]
+        for request in requests {
+            own.feed(request)
+            storage.withUnsafeMutableBytes { response in
+                _ = request.withUnsafeBytes { raw in
+                    lent.link.receive(raw, response: response, transmit: { lent.output += Array($0) }, observe: { lent.events.append($0) })
+                }
+            }
+        }
+        #expect(!own.output.isEmpty)
+        #expect(lent.output == own.output)
+        #expect(lent.events == own.events)
+
+        let short = try LinkRig()
+        var small = [UInt8](repeating: 0, count: 64)
+        for text in ["hi", String(repeating: "e", count: 100)] {
+            small.withUnsafeMutableBytes { response in
+                _ = frame(echoMessage(text)).withUnsafeBytes { raw in
+                    short.link.receive(raw, response: response, transmit: { short.output += Array($0) })
+                }
+            }
+        }
+        let messages = short.takeMessages()
+        try #require(messages.count == 2)
+        #expect(Response(bytes: messages[0], reply: RecoveryReply(length: 0)).body == .map([("r", .text("hi"))]))
+        #expect(Response(bytes: messages[1], reply: RecoveryReply(length: 0)).body == .map([("rc", 2)]))
+    }
+
     /// A whole image over the link, in 2044-byte messages, lands byte for byte.
     @Test func uploadOverTheLink() throws {
         let l = try LinkRig()

@@ -125,13 +125,19 @@ public enum BootStage {
     ) -> Never {
         console.line("lifeboat: serial recovery")
         var link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
-        while true {
-            guard let byte = console.receive() else { continue }
-            var one = byte
-            let action = withUnsafeBytes(of: &one) { bytes in
-                link.receive(bytes, transmit: { line in for b in line { console.send(b) } })
+        // The response buffer lives in this frame, which never returns: no heap.
+        var responseStorage = InlineArray<2044, UInt8>(repeating: 0)
+        var storage = responseStorage.mutableSpan
+        storage.withUnsafeMutableBytes { response in
+            while true {
+                guard let byte = console.receive() else { continue }
+                var one = byte
+                let action = withUnsafeBytes(of: &one) { bytes in
+                    link.receive(bytes, response: response, transmit: { line in for b in line { console.send(b) } })
+                }
+                if action == .reset { reset() }
             }
-            if action == .reset { reset() }
         }
+        reset()
     }
 }

@@ -23,11 +23,11 @@ const void *const lifeboat_vectors[16] = {
 __attribute__((section(".noinit.0_boot_mode"), used)) static volatile uint32_t retained_boot_mode;
 
 // Usage measurement, kept across soft resets (.noinit): at the first start after power-on the
-// stack area is painted, and the heap arena's peak is the most over every run since. A host
+// stack area is painted, and an attempted allocation records its size (see posix_memalign). A host
 // (tools/qemu-run) reads both when it stops the board; see lifeboat_usage.
 #define PAINT 0x5A5A5A5Au
 #define USAGE_MAGIC 0x55534731u  /* "USG1" */
-__attribute__((section(".noinit.1_usage"), used)) volatile uint32_t lifeboat_usage[2];  // magic, heap peak
+__attribute__((section(".noinit.1_usage"), used)) volatile uint32_t lifeboat_usage[2];  // magic, attempted allocation
 
 uint32_t lifeboat_take_boot_mode(void) {
     uint32_t mode = retained_boot_mode;
@@ -37,9 +37,6 @@ uint32_t lifeboat_take_boot_mode(void) {
 
 void lifeboat_set_boot_mode(uint32_t mode) { retained_boot_mode = mode; }
 
-static uint8_t *heap_top;
-static size_t heap_peak;
-static uint8_t *last_block;
 
 __attribute__((noreturn)) void Reset_Handler(void) {
     if (lifeboat_usage[0] != USAGE_MAGIC) {
@@ -57,9 +54,6 @@ __attribute__((noreturn)) void Reset_Handler(void) {
     *(volatile uint32_t *)0xE000ED88 |= (0xFu << 20);
     __asm volatile("dsb; isb");
 #endif
-    heap_top = (uint8_t *)&_heap_start;
-    last_block = 0;
-    heap_peak = 0;
     main(0, 0);
     for (;;) {}
 }
@@ -111,32 +105,21 @@ __attribute__((noreturn)) void lifeboat_system_reset(void) {
 // otherwise drop them before code generation introduces the calls.
 #define LIFEBOAT_RUNTIME __attribute__((used))
 
-// A LIFO arena: Embedded Swift's temporary allocations are freed in reverse order. A block
-// freed out of order stays allocated until the blocks above it go (the peak shows it).
+// No heap: nothing in the boot stage or the sample applications allocates (the recovery link's
+// response buffer is lent by the caller, temporary buffers are below Embedded Swift's 1 KiB stack
+// limit). An allocation is a bug, so the allocator stops the board at the allocation, and records
+// the attempted size as the "heap peak" the host reads (tools/qemu-run prints it; qemu-e2e
+// requires 0).
 LIFEBOAT_RUNTIME int posix_memalign(void **out, size_t alignment, size_t size) {
-    if (alignment < 8) alignment = 8;
-    uintptr_t p = ((uintptr_t)heap_top + sizeof(uintptr_t) + alignment - 1) & ~(uintptr_t)(alignment - 1);
-    if (p + size > (uintptr_t)&_heap_end) lifeboat_trap();
-    ((uintptr_t *)p)[-1] = (uintptr_t)heap_top;  // where the arena stood before this block
-    heap_top = (uint8_t *)(p + size);
-    last_block = (uint8_t *)p;
-    size_t used = (size_t)(heap_top - (uint8_t *)&_heap_start);
-    if (used > heap_peak) heap_peak = used;
-    if (used > lifeboat_usage[1]) lifeboat_usage[1] = (uint32_t)used;
-    *out = (void *)p;
-    return 0;
+    (void)out;
+    (void)alignment;
+    lifeboat_usage[1] = (uint32_t)size;
+    lifeboat_trap();
 }
 
 LIFEBOAT_RUNTIME void free(void *ptr) {
-    if (ptr == 0) return;
-    if ((uint8_t *)ptr == last_block) {
-        heap_top = (uint8_t *)((uintptr_t *)ptr)[-1];
-        last_block = 0;
-    }
+    if (ptr != 0) lifeboat_trap();
 }
-
-size_t lifeboat_heap_in_use(void) { return (size_t)(heap_top - (uint8_t *)&_heap_start); }
-size_t lifeboat_heap_peak(void) { return heap_peak; }
 
 typedef uint32_t __attribute__((may_alias)) aliasing_word;
 

@@ -25,15 +25,11 @@ __attribute__((noreturn)) void lifeboat_system_reset(void);
 uint32_t lifeboat_take_boot_mode(void);
 void lifeboat_set_boot_mode(uint32_t mode);
 
-/// Heap bytes in use now, and the most ever in use (the boot stage's heap is a LIFO arena).
-size_t lifeboat_heap_in_use(void);
-size_t lifeboat_heap_peak(void);
-
 /// Bus address of this image's vector table (an application's MCUboot header is 0x200 bytes
 /// before it, with `imgtool --pad-header --header-size 0x200`).
 uint32_t lifeboat_vector_table(void);
 
-/// Stops with a breakpoint (QEMU: reported by the gdb stub, or an abort); used for heap exhaustion.
+/// Stops with a breakpoint (QEMU: reported by the gdb stub, or an abort); used for an allocation (there is no heap).
 __attribute__((noreturn)) void lifeboat_trap(void);
 
 /// An empty, out-of-line call that ../shared/tools/cortex-m-icount records (the crypto bench's

@@ -10,7 +10,7 @@ let package = Package(
     name: "LifeboatFirmware",
     dependencies: [.package(name: "Lifeboat", path: "..")],
     targets: [
-        // Startup, libc/compiler-runtime symbols, heap arena, handover (C).
+        // Startup, libc/compiler-runtime symbols, an allocator that traps, handover (C).
         .target(name: "FirmwareRuntime"),
         // The trusted keys and the signature algorithm of this build: TrustedKeys.swift is written
         // by tools/build-firmware (--crypto) before each build and is not checked in.

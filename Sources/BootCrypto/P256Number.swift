@@ -62,16 +62,6 @@ struct P256Number: Equatable, Sendable {
         self.words = words
     }
 
-    /// The 32 big-endian bytes of this number.
-    func bigEndianBytes() -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        let bytesPerWord = UInt.bitWidth / 8
-        for k in 0..<32 {
-            bytes[31 - k] = UInt8(truncatingIfNeeded: words[k / bytesPerWord] >> UInt((k % bytesPerWord) * 8))
-        }
-        return bytes
-    }
-
     var isZero: Bool {
         var any: UInt = 0
         for i in 0..<Self.wordCount { any |= words[i] }

@@ -106,8 +106,9 @@ public struct ButtonDescription: Equatable, Sendable {
 }
 
 /// The boot stage's share of the RAM, as its generated linker script reserves it
-/// (`boot-stage: {stack: 0x3000, heap: 0x900}` in board.yml): the stack at the top of the RAM, and
-/// the least the heap arena between the static data and the stack may have (the link fails below).
+/// (`boot-stage: {stack: 0x3D00, heap: 0}` in board.yml): the stack at the top of the RAM, and the
+/// least RAM to leave between the static data and the stack (the link fails below). Today's
+/// firmware has no heap (its allocator traps), so boards reserve none.
 public struct BootStageRAM: Equatable, Sendable {
     public var stack: Int
     public var heap: Int

@@ -106,3 +106,15 @@ import Testing
 extension P256JacobianPoint {
     fileprivate func negatedY() -> P256JacobianPoint { P256JacobianPoint(x: x, y: -y, z: z) }
 }
+
+extension P256Number {
+    /// The 32 big-endian bytes of this number (test-only: the verifier never encodes numbers).
+    fileprivate func bigEndianBytes() -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let bytesPerWord = UInt.bitWidth / 8
+        for k in 0..<32 {
+            bytes[31 - k] = UInt8(truncatingIfNeeded: words[k / bytesPerWord] >> UInt((k % bytesPerWord) * 8))
+        }
+        return bytes
+    }
+}

@@ -41,6 +41,38 @@ public enum SMPClientError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// What a client saw come back on its link: counts, and a sample of what was not SMP.
+public struct LinkObservation: Sendable, Equatable {
+    /// Bytes received.
+    public var bytes = 0
+    /// Console frames received whole (CRC good), and those that answered no request of ours.
+    public var frames = 0
+    public var unmatchedFrames = 0
+    /// Frames started (`06 09`) but broken: bad base64, CRC or length.
+    public var droppedFrames = 0
+    /// Lines that were not console frames, the last few, with non-printable bytes as `.`.
+    public var otherLines: [String] = []
+    /// Bytes in those lines that are neither printable ASCII nor tab/CR: many of them mean a
+    /// wrong baud rate.
+    public var unprintableBytes = 0
+    public var otherBytes = 0
+
+    mutating func record(otherLine: [UInt8]) {
+        otherBytes += otherLine.count
+        var text = ""
+        for byte in otherLine where byte != 0x0D {
+            if (0x20..<0x7F).contains(byte) || byte == 0x09 {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                unprintableBytes += 1
+                text.append(".")
+            }
+        }
+        otherLines.append(String(text.prefix(100)))
+        if otherLines.count > 4 { otherLines.removeFirst() }
+    }
+}
+
 /// One SMP response: its header and decoded CBOR payload.
 public struct SMPResponse: Sendable {
     public var header: SMPHeader
@@ -76,9 +108,20 @@ public final class SMPClient {
     public var version: UInt8 = 1
     /// Largest SMP message (header + CBOR) to send: 169 until params say more (smpclient's
     /// default budget for a 128-byte line, 2-line device).
-    public private(set) var maxMessageSize = 169
+    /// Set it to impose a smaller size (`--mtu`); ``readParameters()`` keeps a smaller one.
+    public var maxMessageSize = 169
+    /// The offset the device resumed the last upload from (its session for the same image, size
+    /// and `sha` was still open); nil when it started at 0.
+    public private(set) var lastUploadResumedFrom: Int?
+    /// The caller's upper bound on the message size; params never raise it past this.
+    public var mtuLimit: Int? {
+        didSet { if let mtuLimit { maxMessageSize = min(maxMessageSize, mtuLimit) } }
+    }
     private var sequence: UInt8 = 0
     private var decoder = ConsoleFrameDecoder()
+    /// What came back on the link so far: the evidence for a diagnosis when nothing answers.
+    public private(set) var observed = LinkObservation()
+    private var line: [UInt8] = []
 
     public init(transport: SMPTransport, timeout: Double = 2.0) {
         self.transport = transport
@@ -109,17 +152,36 @@ public final class SMPClient {
             let remaining = deadline.timeIntervalSinceNow
             let bytes = try transport.read(timeout: max(0, remaining))
             for byte in bytes {
-                guard case .packet = decoder.feed(byte) else { continue }
+                observe(byte)
+                switch decoder.feed(byte) {
+                case .packet?: break
+                case .dropped?: observed.droppedFrames += 1; continue
+                case nil: continue
+                }
+                observed.frames += 1
                 let packet = decoder.withPacket { Array($0) }
                 guard let response = try parse(packet, name: name), response.header.sequence == sequence,
                     response.header.group == group, response.header.command == command
-                else { continue }
+                else { observed.unmatchedFrames += 1; continue }
                 return response
             }
             if bytes.isEmpty && deadline.timeIntervalSinceNow <= 0 {
                 throw SMPClientError.timeout(command: name, seconds: limit)
             }
         }
+    }
+
+    /// Sorts the bytes that arrive into console frame lines and everything else (log lines, a
+    /// shell prompt, noise at a wrong baud rate).
+    private func observe(_ byte: UInt8) {
+        observed.bytes += 1
+        if byte == 0x0A || line.count >= 256 {
+            let isFrame = line.count >= 2 && ((line[0] == 0x06 && line[1] == 0x09) || (line[0] == 0x04 && line[1] == 0x14))
+            if !isFrame && !line.isEmpty { observed.record(otherLine: line) }
+            line.removeAll(keepingCapacity: true)
+            if byte == 0x0A { return }
+        }
+        line.append(byte)
     }
 
     private func parse(_ packet: [UInt8], name: String) throws -> SMPResponse? {
@@ -159,7 +221,7 @@ public final class SMPClient {
     public func readParameters() throws -> (bufferSize: Int, bufferCount: Int)? {
         let r = try request("mcumgr params", operation: .read, group: SMPGroup.os, command: OSCommand.mcumgrParams)
         guard let size = r.body["buf_size"]?.intValue, let count = r.body["buf_count"]?.intValue else { return nil }
-        maxMessageSize = max(64, min(size - 4, Int(UInt16.max)))
+        maxMessageSize = max(64, min(size - 4, Int(UInt16.max), mtuLimit ?? Int.max))
         return (size, count)
     }
 
@@ -230,6 +292,7 @@ public final class SMPClient {
         var offset = 0
         var requests = 0
         var first = true
+        lastUploadResumedFrom = nil
         var stalled = 0
         while true {
             var entries: [(CBORValue, CBORValue)] = []
@@ -258,11 +321,12 @@ public final class SMPClient {
                     attempt += 1
                 }
             }
-            first = false
             try check(response!, "image upload")
             guard let next = response!.body["off"]?.intValue, next >= 0, next <= data.count else {
                 throw SMPClientError.badResponse(command: "image upload", reason: "no valid \"off\" in \(response!.body)")
             }
+            if first && offset == 0 && next > count { lastUploadResumedFrom = next }
+            first = false
             // A device that keeps answering the same offset (e.g. chunks shorter than its write
             // size) would otherwise be asked forever.
             stalled = next == offset ? stalled + 1 : 0

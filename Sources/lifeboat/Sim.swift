@@ -13,7 +13,7 @@ struct Sim: ParsableCommand {
         discussion: """
             `lifeboat sim [run] [options]` runs the board (see `lifeboat sim run --help` for its \
             options: --board, --layout, --policy, --state, --key, --strategy, --button, \
-            --wait-for-dfu, --stdio). `lifeboat sim sweep` cuts the power at every flash \
+            --wait-for-dfu, --stdio, --tcp). `lifeboat sim sweep` cuts the power at every flash \
             operation of a scenario (see `lifeboat sim sweep --help`).
             """,
         subcommands: [SimRun.self, Sweep.self],
@@ -62,6 +62,9 @@ struct SimRun: ParsableCommand {
     @Flag(help: "Use stdin/stdout as the serial port instead of a pseudo-terminal (status goes to stderr).")
     var stdio = false
 
+    @Option(help: "Serve the serial port on this TCP port of localhost instead of a pseudo-terminal, as QEMU's `-serial tcp::PORT,server=on` does (0: any free port). Prints `tcp: localhost:PORT`; one client at a time.")
+    var tcp: UInt16?
+
     @Flag(help: "Do not write dropped-frame diagnostics on the serial console (stderr only).")
     var quietConsole = false
 
@@ -76,6 +79,7 @@ struct SimRun: ParsableCommand {
 
     func validate() throws {
         guard waitForDFU >= 0 else { throw ValidationError("--wait-for-dfu must be 0 or more milliseconds") }
+        guard !(stdio && tcp != nil) else { throw ValidationError("--stdio and --tcp both choose the serial port: give one") }
     }
 
     func run() throws {
@@ -89,6 +93,12 @@ struct SimRun: ParsableCommand {
         if stdio {
             port = StandardIOPort()
             printStatus("serial: stdio")
+        } else if let tcp {
+            let socket: TCPSerialPort
+            do { socket = try TCPSerialPort(port: tcp) } catch { throw CLIError("\(error)") }
+            socket.log = printStatus
+            port = socket
+            FileHandle.standardOutput.write(Data("tcp: localhost:\(socket.port)\n".utf8))
         } else {
             let pty = try PseudoTerminal()
             port = pty

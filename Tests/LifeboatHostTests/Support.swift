@@ -97,7 +97,7 @@ final class RunningSimulator {
         process.standardError = stderr
         stderrLog = PipeReader(stderr)
         try process.run()
-        // The first line on stdout is "serial: /dev/pts/N".
+        // The first line on stdout is "serial: /dev/pts/N" (with --tcp: "tcp: localhost:PORT").
         var line = Data()
         let handle = stdout.fileHandleForReading
         while !line.contains(UInt8(ascii: "\n")) {
@@ -106,7 +106,7 @@ final class RunningSimulator {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "serial: ") else {
+        guard let range = text.range(of: "serial: ") ?? text.range(of: "tcp: ") else {
             process.terminate()
             throw SimulatorStartError(output: text)
         }

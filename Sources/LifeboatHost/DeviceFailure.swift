@@ -119,6 +119,8 @@ public struct LinkDiagnosis: Sendable, Equatable {
         case frameDropped = "frame-dropped"
         /// Broken frames came back: a framing or line-length mismatch.
         case brokenFrames = "broken-frames"
+        /// Our own requests came back: the other side echoes the console.
+        case echo
         /// Frames came back, but not answers to our request.
         case unmatched
     }
@@ -144,6 +146,9 @@ public struct LinkDiagnosis: Sendable, Equatable {
         } else if o.droppedFrames > 0 && o.frames == 0 {
             cause = .brokenFrames
             text = "\(o.droppedFrames) frame(s) came back from \(endpoint) broken (CRC, base64 or length): a framing or line-length mismatch, or a lossy line"
+        } else if o.echoedRequests > 0 && o.echoedRequests * 2 >= o.frames {
+            cause = .echo
+            text = "\(endpoint) sent our own request back, not an answer: the other side echoes the console (an application's console or shell echo, a terminal in local-echo mode, TX wired to RX), it is not an SMP server. If it is your application, enter serial recovery (its reset-to-bootloader command, or the recovery button at reset)"
         } else {
             cause = .unmatched
             text = "\(o.frames) frame(s) came back from \(endpoint), none answering this request: another client may share the port, or the device is answering an earlier request late (raise --timeout)"

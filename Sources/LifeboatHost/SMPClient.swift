@@ -50,6 +50,9 @@ public struct LinkObservation: Sendable, Equatable {
     public var unmatchedFrames = 0
     /// Frames started (`06 09`) but broken: bad base64, CRC or length.
     public var droppedFrames = 0
+    /// Whole frames that were requests, not responses: our own bytes sent back (an echoing
+    /// console, a loopback).
+    public var echoedRequests = 0
     /// Lines that were not console frames, the last few, with non-printable bytes as `.`.
     public var otherLines: [String] = []
     /// Bytes in those lines that are neither printable ASCII nor tab/CR: many of them mean a
@@ -185,9 +188,11 @@ public final class SMPClient {
     }
 
     private func parse(_ packet: [UInt8], name: String) throws -> SMPResponse? {
-        guard let header = try? packet.withUnsafeBytes({ raw throws(SMPError) in try SMPHeader(parsing: raw) }),
-            header.operation == .readResponse || header.operation == .writeResponse
-        else { return nil }
+        guard let header = try? packet.withUnsafeBytes({ raw throws(SMPError) in try SMPHeader(parsing: raw) }) else { return nil }
+        guard header.operation == .readResponse || header.operation == .writeResponse else {
+            observed.echoedRequests += 1
+            return nil
+        }
         do {
             return SMPResponse(header: header, body: try CBORValue.decode(Array(packet[SMPHeader.size...])))
         } catch {

@@ -9,10 +9,15 @@ import Testing
 /// A transport whose other side says what the test scripts: nothing, text, noise.
 final class ScriptedTransport: SMPTransport {
     var reply: [UInt8]
+    /// Send back what was written (an echoing console) instead of `reply`.
+    var echo = false
     private var pending: [UInt8] = []
     var endpoint: String { "scripted port" }
-    init(reply: [UInt8]) { self.reply = reply }
-    func write(_ bytes: [UInt8]) throws { pending += reply }
+    init(reply: [UInt8], echo: Bool = false) {
+        self.reply = reply
+        self.echo = echo
+    }
+    func write(_ bytes: [UInt8]) throws { pending += echo ? bytes : reply }
     func read(timeout: Double) throws -> [UInt8] {
         defer { pending.removeAll() }
         if pending.isEmpty { usleep(UInt32(min(timeout, 0.01) * 1_000_000)) }
@@ -100,8 +105,8 @@ final class ConsoleThread: @unchecked Sendable {
     // MARK: a diagnosis from what came back
 
     @Test func silenceIsDiagnosedFromWhatCameBack() throws {
-        func failure(_ reply: [UInt8]) throws -> DeviceFailure {
-            let client = SMPClient(transport: ScriptedTransport(reply: reply), timeout: 0.05)
+        func failure(_ reply: [UInt8], echo: Bool = false) throws -> DeviceFailure {
+            let client = SMPClient(transport: ScriptedTransport(reply: reply, echo: echo), timeout: 0.05)
             let session = DeviceSession(client: client)
             return try #require(#expect(throws: DeviceFailure.self) { try session.connect() })
         }
@@ -118,6 +123,9 @@ final class ConsoleThread: @unchecked Sendable {
         noise.append(0x0A)
         let baud = try failure(noise)
         #expect(baud.message.contains("wrong baud rate"))
+
+        let echoed = try failure([], echo: true)
+        #expect(echoed.message.contains("sent our own request back") && echoed.message.contains("echoes the console"), "\(echoed.message)")
 
         let dropped = try failure(Array("lifeboat: dropped frame: line too long (1 dropped since start)\n".utf8))
         #expect(dropped.message.contains("dropped the frame and said why") && dropped.message.contains("--line-length"))

@@ -29,6 +29,10 @@ public protocol UploadTargeting {
 ///   slot up front.
 /// - A non-final chunk is trimmed to the write size (the client resends the tail); the final chunk
 ///   is padded with the erased value.
+/// - With a `sha`, the upload keeps a journal in the slot (``UploadJournal``): its identity, and
+///   the offset reached at each sector boundary. After a reset (RAM forgotten, flash kept), the
+///   same `off == 0` request (same slot, `len` and `sha`) resumes from the last journaled offset
+///   instead of 0. The journal is erased when the upload completes.
 public struct UploadSession: Sendable {
     /// The slot being written, or nil before the first `off == 0` chunk.
     public private(set) var target: SlotAddress?
@@ -40,6 +44,11 @@ public struct UploadSession: Sendable {
     public private(set) var erasedUpTo = 0
     private var sha = InlineArray<32, UInt8>(repeating: 0)
     private var shaCount = 0
+    /// Where this upload's journal lives in the slot (nil: no journal: no `sha`, or no room).
+    private var journal: UploadJournal?
+    /// Progress records written to the journal so far, and the offset the last one holds.
+    private var journalRecords = 0
+    private var journalReached = 0
 
     public init() {}
 
@@ -103,6 +112,19 @@ public struct UploadSession: Sendable {
             shaCount = sha.count
             for i in 0..<sha.count { self.sha[i] = sha[i] }
         }
+        if shaCount > 0, let place = UploadJournal(slot: area, imageSize: length) {
+            journal = place
+            // The slot may hold the journal of this very upload, cut by a reset: go on from the
+            // offset it reached. The sector there may be half written: progressive erase
+            // starts again at it.
+            if let (reached, records) = try? place.progress(in: area, imageSize: length, sha: self.sha, shaCount: shaCount), reached > 0 {
+                expectedOffset = reached
+                erasedUpTo = reached
+                journalRecords = records
+                journalReached = reached
+                return .resumed(at: reached)
+            }
+        }
         return nil
     }
 
@@ -147,7 +169,10 @@ public struct UploadSession: Sendable {
         let end = expectedOffset + (isLast ? area.alignUpToWrite(data.count) : aligned)
         do throws(FlashError) {
             // Storage preparation, once, before the upload's first write.
-            if expectedOffset == 0 { try scrubTrailer(of: area) }
+            if expectedOffset == 0 {
+                try scrubTrailer(of: area)
+                if let journal { try journal.writeIdentity(to: area, imageSize: imageSize, sha: sha, shaCount: shaCount) }
+            }
             if end > erasedUpTo {
                 let sectorEnd = area.sectorStart(containing: end - 1) + area.eraseSize
                 try area.erase(at: erasedUpTo, count: sectorEnd - erasedUpTo)
@@ -172,6 +197,24 @@ public struct UploadSession: Sendable {
             throw .writeFailed(error)
         }
         expectedOffset += written
+        do throws(FlashError) {
+            if let journal {
+                if isComplete {
+                    // Done: the journal goes, and the trailer area is erased as MCUboot expects.
+                    try journal.erase(in: area)
+                    self.journal = nil
+                } else if case let boundary = expectedOffset - expectedOffset % area.eraseSize, boundary > journalReached,
+                    journalRecords < journal.maxRecords
+                {
+                    try journal.writeRecord(journalRecords, offset: boundary, to: area)
+                    journalRecords += 1
+                    journalReached = boundary
+                }
+            }
+        } catch {
+            // The data is written; a journal that cannot be kept only loses resume after a reset.
+            self.journal = nil
+        }
         return true
     }
 
@@ -189,6 +232,101 @@ public struct UploadSession: Sendable {
         let start = max(area.sectorStart(containing: max(0, area.size - trailer)), imageEnd)
         guard start < area.size, !(try area.isErased(at: start, count: area.size - start)) else { return }
         try area.erase(at: start, count: area.size - start)
+    }
+}
+
+/// The journal of an upload in progress, kept in the target slot so that an upload cut by a reset
+/// resumes (Lifeboat's extension; MCUboot's serial recovery starts again at 0).
+///
+/// Where: at the start of the first sector that holds only trailer (no byte of the image), which
+/// the upload's storage preparation has just erased; it ends before the trailer's fixed fields
+/// (swap size, swap info, copy done, image ok, magic), in the swap-status area that MCUboot only
+/// reads when the slot's magic is good, and the magic stays erased until the upload is done. No
+/// journal when the image leaves no such room.
+///
+/// Layout (write-size units, little-endian):
+///
+///     identity  "LBUPLOG1" (8) ‖ len (u32) ‖ sha length (u8) ‖ 3 × 0 ‖ sha (32), padded to a write unit
+///     record k  offset reached (u32, sector-aligned, increasing), padded to a write unit
+///
+/// A record is written after the sector before its offset is fully programmed, so every byte
+/// below the last record's offset holds the image. The journal is erased with the upload's last
+/// chunk; a leftover (a reset mid-upload) is erased by the next upload's storage preparation.
+public struct UploadJournal: Sendable, Equatable {
+    /// Offset of the journal in the slot.
+    public let offset: Int
+    /// Bytes of the identity and of each record, whole write units.
+    public let identitySize: Int
+    public let recordSize: Int
+    /// Records the journal has room for (one per sector of the image at most).
+    public let maxRecords: Int
+
+    static let magic: [UInt8] = Array("LBUPLOG1".utf8)
+
+    /// The journal's place in `slot` for an image of `imageSize` bytes; nil without room.
+    public init?(slot: some NORFlash, imageSize: Int) {
+        guard imageSize > 0, slot.writeSize <= 64 else { return nil }
+        let layout = TrailerLayout(slot: slot)
+        let imageEnd = slot.sectorStart(containing: slot.alignUpToWrite(imageSize) - 1) + slot.eraseSize
+        let start = max(slot.sectorStart(containing: max(0, slot.size - layout.trailerSize)), imageEnd)
+        identitySize = slot.alignUpToWrite(48)
+        recordSize = slot.alignUpToWrite(4)
+        maxRecords = (imageSize + slot.eraseSize - 1) / slot.eraseSize
+        offset = start
+        guard start + identitySize + maxRecords * recordSize <= layout.swapSizeOffset else { return nil }
+    }
+
+    func writeIdentity(to slot: some NORFlash, imageSize: Int, sha: InlineArray<32, UInt8>, shaCount: Int) throws(FlashError) {
+        var unit = InlineArray<64, UInt8>(repeating: slot.erasedValue)
+        for i in 0..<8 { unit[i] = Self.magic[i] }
+        for i in 0..<4 { unit[8 + i] = UInt8(truncatingIfNeeded: imageSize >> (8 * i)) }
+        unit[12] = UInt8(shaCount)
+        for i in 13..<16 { unit[i] = 0 }
+        for i in 0..<32 { unit[16 + i] = i < shaCount ? sha[i] : 0 }
+        try slot.write(at: offset, unit.span.extracting(0..<identitySize))
+    }
+
+    func writeRecord(_ index: Int, offset reached: Int, to slot: some NORFlash) throws(FlashError) {
+        var unit = InlineArray<64, UInt8>(repeating: slot.erasedValue)
+        for i in 0..<4 { unit[i] = UInt8(truncatingIfNeeded: reached >> (8 * i)) }
+        try slot.write(at: offset + identitySize + index * recordSize, unit.span.extracting(0..<recordSize))
+    }
+
+    func erase(in slot: some NORFlash) throws(FlashError) {
+        try slot.eraseSectors(covering: offset, count: identitySize + maxRecords * recordSize)
+    }
+
+    /// The record's offset, or nil when it is erased (not written yet).
+    func record(_ index: Int, in slot: some NORFlash) throws(FlashError) -> Int? {
+        var unit = InlineArray<64, UInt8>(repeating: 0)
+        var span = unit.mutableSpan
+        try slot.read(at: offset + identitySize + index * recordSize, into: &span, count: 4)
+        if unit[0] == slot.erasedValue && unit[1] == slot.erasedValue && unit[2] == slot.erasedValue && unit[3] == slot.erasedValue {
+            return nil
+        }
+        return Int(unit[0]) | Int(unit[1]) << 8 | Int(unit[2]) << 16 | Int(unit[3]) << 24
+    }
+
+    /// The offset an upload with this identity reached, and the records that say so, from the
+    /// journal in `slot`: nil when the slot holds no journal, or one of another upload (length,
+    /// sha), or one that does not read as this journal writes them (offsets not increasing, not
+    /// sector-aligned, past the end).
+    func progress(in slot: some NORFlash, imageSize: Int, sha: InlineArray<32, UInt8>, shaCount: Int) throws(FlashError) -> (offset: Int, records: Int)? {
+        var unit = InlineArray<64, UInt8>(repeating: 0)
+        var span = unit.mutableSpan
+        try slot.read(at: offset, into: &span, count: 48)
+        for i in 0..<8 where unit[i] != Self.magic[i] { return nil }
+        let length = Int(unit[8]) | Int(unit[9]) << 8 | Int(unit[10]) << 16 | Int(unit[11]) << 24
+        guard length == imageSize, Int(unit[12]) == shaCount else { return nil }
+        for i in 0..<shaCount where unit[16 + i] != sha[i] { return nil }
+        var reached = 0
+        var records = 0
+        while records < maxRecords, let value = try record(records, in: slot) {
+            guard value > reached, value % slot.eraseSize == 0, value < length else { return nil }
+            reached = value
+            records += 1
+        }
+        return (reached, records)
     }
 }
 

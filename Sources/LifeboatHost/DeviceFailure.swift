@@ -74,7 +74,9 @@ extension DeviceFailure {
         case let error as SMPClientError:
             switch error {
             case .timeout(let command, let seconds):
-                let diagnosis = client.map { LinkDiagnosis(observed: $0.observed, endpoint: $0.transport.endpoint, lineLength: $0.lineLength) }
+                let diagnosis = client.map {
+                    LinkDiagnosis(observed: $0.observed, endpoint: $0.transport.endpoint, lineLength: $0.lineLength, answeredEarlier: $0.answered)
+                }
                 self.init(.noAnswer, "\(command): no answer within \(seconds) s" + (diagnosis.map { ". " + $0.text } ?? ""))
             case .device(let command, let rc):
                 let name = SMPClientError.mgmtName(rc)
@@ -111,6 +113,8 @@ public struct LinkDiagnosis: Sendable, Equatable {
     public enum Cause: String, Sendable {
         /// Not one byte came back.
         case silent
+        /// Not one byte came back, but earlier requests were answered: the device is busy or slow.
+        case slow
         /// Bytes came back, mostly unprintable: a wrong baud rate (or a noisy line).
         case garbage
         /// Text came back but no frames: a shell, logs, or an application without SMP on this UART.
@@ -128,12 +132,15 @@ public struct LinkDiagnosis: Sendable, Equatable {
     public var cause: Cause
     public var text: String
 
-    public init(observed o: LinkObservation, endpoint: String, lineLength: Int) {
+    public init(observed o: LinkObservation, endpoint: String, lineLength: Int, answeredEarlier: Int = 0) {
         let endpoint = "\(endpoint) (console framing, \(lineLength)-byte lines)"
         let sample = o.otherLines.suffix(2).map { "'\($0)'" }.joined(separator: ", ")
         if let dropped = o.otherLines.last(where: { $0.contains("dropped") || $0.contains("too long") }) {
             cause = .frameDropped
             text = "The device dropped the frame and said why: '\(dropped)'. With line-length errors, match --line-length to the device (MCUboot: 128, BOOT_MAX_LINE_INPUT_LEN). Link: \(endpoint)"
+        } else if o.bytes == 0 && answeredEarlier > 0 {
+            cause = .slow
+            text = "\(endpoint) answered \(answeredEarlier) earlier request(s) but nothing came back for this one: the device may still be working on it (validating an image, erasing flash; slow on small cores and emulators): raise --timeout, or it reset or left recovery meanwhile"
         } else if o.bytes == 0 {
             cause = .silent
             text = "Nothing came back from \(endpoint), not one byte. Likely: the board is not in serial recovery (hold its button at reset, or `lifeboat device reset --bootloader` from the application), the wrong port, TX/RX swapped, hardware flow control on the device side, or the device's line buffer is shorter than our \(lineLength)-byte lines (it then drops each line silently)"

@@ -122,8 +122,11 @@ public final class SMPClient {
     }
     private var sequence: UInt8 = 0
     private var decoder = ConsoleFrameDecoder()
-    /// What came back on the link so far: the evidence for a diagnosis when nothing answers.
+    /// What came back on the link since the last request was sent: the evidence for a diagnosis
+    /// when nothing answers it.
     public private(set) var observed = LinkObservation()
+    /// Requests answered so far on this link.
+    public private(set) var answered = 0
     private var line: [UInt8] = []
 
     public init(transport: SMPTransport, timeout: Double = 2.0) {
@@ -148,6 +151,7 @@ public final class SMPClient {
         message.withUnsafeBytes { raw in
             ConsoleFrameEncoder.encode(message: raw, lineLength: lineLength) { wire.append(contentsOf: $0) }
         }
+        observed = LinkObservation()
         try transport.write(wire)
         let limit = timeout ?? self.timeout
         let deadline = Date().addingTimeInterval(limit)
@@ -166,6 +170,7 @@ public final class SMPClient {
                 guard let response = try parse(packet, name: name), response.header.sequence == sequence,
                     response.header.group == group, response.header.command == command
                 else { observed.unmatchedFrames += 1; continue }
+                answered += 1
                 return response
             }
             if bytes.isEmpty && deadline.timeIntervalSinceNow <= 0 {

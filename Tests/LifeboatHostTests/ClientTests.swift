@@ -90,7 +90,7 @@ final class LossyTransport: SMPTransport {
 
     /// Starts an upload whose link dies after six requests; returns the offset the device reached.
     @discardableResult
-    static func interruptedUpload(on board: SimulatedBoard) throws -> Int {
+    static func interruptedUpload(on board: SimulatedBoard, sha: [UInt8]? = Self.sha) throws -> Int {
         let lossy = LossyTransport(LoopbackTransport(board: board))
         lossy.cutAfter = 6
         let client = SMPClient(transport: lossy, timeout: 0.05)
@@ -117,8 +117,9 @@ final class LossyTransport: SMPTransport {
         #expect(Self.primary(board) == Self.image)
     }
 
-    /// After a reset the upload state is gone: the device reports offset 0 and the client starts over.
-    @Test func afterAResetTheUploadStartsOver() throws {
+    /// After a reset the RAM session is gone, but the upload's journal in the slot is not: the
+    /// device resumes from the last sector boundary it had reached.
+    @Test func afterAResetTheUploadResumesFromItsJournal() throws {
         let board = try Self.board()
         try Self.interruptedUpload(on: board)
 
@@ -128,8 +129,18 @@ final class LossyTransport: SMPTransport {
         #expect(board.link.server.upload.target == nil)
         try second.readParameters()
         let requests = try second.upload(Self.image, sha: Self.sha)
-        #expect(requests == 16, "every chunk is sent again")
+        let resumed = try #require(second.lastUploadResumedFrom)
+        #expect(resumed > 0 && resumed % 4096 == 0, "a sector boundary")
+        #expect(requests < 16, "not every chunk is sent again")
         #expect(Self.primary(board) == Self.image)
+        // Without a sha there is no journal: after a reset, every chunk is sent again.
+        let board2 = try Self.board()
+        _ = try Self.interruptedUpload(on: board2, sha: nil)
+        let third = SMPClient(transport: LoopbackTransport(board: board2))
+        try third.reset()
+        try third.readParameters()
+        #expect(try third.upload(Self.image) == 16, "every chunk is sent again")
+        #expect(third.lastUploadResumedFrom == nil)
     }
 
     @Test func deviceErrorsAreNamed() throws {

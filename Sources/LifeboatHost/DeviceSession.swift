@@ -341,3 +341,58 @@ extension DeviceSession {
         step("confirmed \(file.version)")
     }
 }
+
+extension DeviceSession {
+    /// Recovery by the pins: hold the boot pin, pulse reset, wait for serial recovery, release the
+    /// pin, upload `file` into the primary slot, reset, and check that the new image runs (it
+    /// must answer MCUmgr and list the image as active). `report` says where it stopped.
+    public func recover(
+        _ file: ImageFile, pins: PinSequencer, wait: Double = 10, report: inout UpdateReport,
+        progress: @escaping (TransferProgress) -> Void = { _ in }
+    ) throws(DeviceFailure) {
+        let start = Date()
+        defer { report.seconds = Date().timeIntervalSince(start) }
+        func step(_ text: String) { report.steps.append(text); log(text) }
+        func pinsRun(_ body: () throws(TransportError) -> Void) throws(DeviceFailure) {
+            do { try body() } catch { throw DeviceFailure(.transport, error.description) }
+        }
+        report.boardState = "unchanged (nothing written yet)"
+        try pinsRun { () throws(TransportError) in try pins.enterRecovery(releaseBoot: false) }
+        step("boot pin (\(pins.boot.map(\.description) ?? "-")) held, reset (\(pins.reset)) pulsed")
+        do {
+            try waitForDevice(seconds: wait)
+        } catch {
+            try? pins.releaseBoot()
+            throw DeviceFailure(.noAnswer, "nothing answered after the reset with the boot pin held: check the wiring (reset on \(pins.reset), boot on \(pins.boot.map(\.description) ?? "-")), the polarity (! inverts), and the baud rate. \(error.message)")
+        }
+        try pinsRun { () throws(TransportError) in try pins.releaseBoot() }
+        try connect()
+        let mode = try self.mode()
+        report.modeBefore = mode
+        guard mode == .recovery else {
+            report.boardState = "unchanged: the board runs its application"
+            throw DeviceFailure(.verification, "the board answered as an application, not serial recovery: the boot pin did not take (is --boot-line the recovery button's line, and its polarity right?)")
+        }
+        let before = try list().first { $0.slot == 0 && ($0.image ?? 0) == 0 }
+        report.before = before.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: 0) }
+        step("serial recovery answers; primary slot: " + (before.map { "\($0.version)" } ?? "no valid image"))
+        report.boardState = "the primary slot is being rewritten: until the upload completes it holds no bootable image (the board stays in recovery)"
+        let uploaded = try upload(file, image: 0, progress: progress)
+        report.upload = uploaded
+        step("uploaded \(uploaded.bytes) bytes in \(String(format: "%.1f", uploaded.seconds)) s" + (uploaded.resumedFrom.map { " (resumed from \($0))" } ?? ""))
+        report.boardState = "the new image is in the primary slot: it boots at the next reset if it validates"
+        try pinsRun { () throws(TransportError) in try pins.pulseReset() }
+        step("reset (\(pins.reset)) pulsed; waiting up to \(Int(wait)) s")
+        try waitForDevice(seconds: wait)
+        let now = try self.mode() == .application ? try list().first { $0.flags.contains("active") && ($0.image ?? 0) == 0 } : nil
+        report.after = now.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: $0.slot) }
+        guard let now, now.hash == file.hash else {
+            report.result = "failed"
+            report.boardState = "the new image is in the primary slot but does not run: the board is in serial recovery"
+            throw DeviceFailure(.verification, "after the reset the board does not run \(file.version): it answers as serial recovery (the image does not validate for this boot stage: key, slot size?)")
+        }
+        report.result = "recovered"
+        report.boardState = "the new image runs"
+        step("running \(now.version) (\(hexString(now.hash ?? []).prefix(8))…)")
+    }
+}

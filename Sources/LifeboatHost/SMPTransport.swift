@@ -275,3 +275,33 @@ public final class TCPTransport: SMPTransport {
         try pollRead(fd: fd, timeout: timeout, what: "\(host):\(port)")
     }
 }
+
+/// The pins of a simulated board as an adapter's lines drive them: the reset line resets the
+/// board when it is released after being activated, the boot line holds its recovery button.
+public final class SimulatedPins: ControlLineDriver {
+    public let transport: LoopbackTransport
+    public let resetLine: PinAssignment
+    public let bootLine: PinAssignment
+    /// Every line change, as `rts=1` / `dtr=0` (1: asserted).
+    public private(set) var changes: [String] = []
+    private var resetActive = false
+
+    public init(transport: LoopbackTransport, reset: PinAssignment, boot: PinAssignment) {
+        self.transport = transport
+        self.resetLine = reset
+        self.bootLine = boot
+    }
+
+    public func setLine(_ line: ControlLine, asserted: Bool) throws(TransportError) {
+        changes.append("\(line.rawValue)=\(asserted ? 1 : 0)")
+        if line == bootLine.line {
+            transport.board.recoveryButtonHeld = asserted == bootLine.assertToActivate
+        }
+        if line == resetLine.line {
+            let active = asserted == resetLine.assertToActivate
+            // The board runs again when its reset pin is released.
+            if resetActive && !active { transport.console.reset() }
+            resetActive = active
+        }
+    }
+}

@@ -125,12 +125,16 @@ public final class SerialConsole {
             log("boot: SMP frame within the wait-for-DFU window: staying in serial recovery until reset")
         }
         if !output.isEmpty { port.write(output) }
-        if action == .reset {
-            board.reset()
-            let mode = board.retainedBootMode != 0 ? ", boot mode \(board.retainedBootMode) retained" : ""
-            log("board reset (#\(board.resetCount)): RAM state cleared, flash kept\(mode)")
-            runBootStage()
-        }
+        if action == .reset { reset() }
+    }
+
+    /// A reset of the board (`os reset`, or its reset pin pulled by a debug adapter): RAM state
+    /// is cleared, flash kept, and the boot stage runs again.
+    public func reset() {
+        board.reset()
+        let mode = board.retainedBootMode != 0 ? ", boot mode \(board.retainedBootMode) retained" : ""
+        log("board reset (#\(board.resetCount)): RAM state cleared, flash kept\(mode)")
+        runBootStage()
     }
 
     /// Seconds of a monotonic clock (the wait-for-DFU window is real time).

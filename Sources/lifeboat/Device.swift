@@ -11,9 +11,11 @@ struct Device: ParsableCommand {
         abstract: "Talk to a board over SMP: echo, params, info, list, upload, test, confirm, erase, reset, update.",
         discussion: """
             Choose the link with one of --port PATH [--baud N] (a serial port or the simulator's \
-            pty), --tcp HOST:PORT (QEMU's -serial tcp:: socket, `lifeboat sim --tcp`), or \
-            --sim BOARD (a simulated board in this process; --layout, --state, --policy as for \
-            `lifeboat sim`). Requests use the console framing with 128-byte lines; the message \
+            pty), --ftdi VID:PID[:SERIAL] [--baud N] (an FTDI adapter through libftdi1; \
+            `lifeboat device --ftdi list` lists them), --tcp HOST:PORT (QEMU's -serial tcp:: \
+            socket, `lifeboat sim --tcp`), or --sim BOARD (a simulated board in this process; \
+            --layout, --state, --policy as for `lifeboat sim`). `recover` drives the board's reset \
+            and boot pins through the adapter's DTR/RTS (--reset-line, --boot-line). Requests use the console framing with 128-byte lines; the message \
             size comes from MCUmgr params (169 bytes when the device does not answer them, \
             --mtu to cap it). Every command takes --json and then prints one JSON object on \
             stdout, also on failure. Exit status: \(DeviceFailure.exitCodeHelp); 64 bad \
@@ -21,12 +23,43 @@ struct Device: ParsableCommand {
             """,
         subcommands: [
             DeviceEcho.self, DeviceParams.self, DeviceInfo.self, DeviceList.self, DeviceUpload.self, DeviceTest.self,
-            DeviceConfirm.self, DeviceErase.self, DeviceReset.self, DeviceUpdate.self,
+            DeviceConfirm.self, DeviceErase.self, DeviceReset.self, DeviceUpdate.self, DeviceRecover.self,
         ]
     )
 
     /// The link options may also come before the subcommand (`lifeboat device --port P list`).
     @OptionGroup var link: LinkOptions
+
+    /// `lifeboat device --ftdi list`: the FTDI adapters on the USB bus.
+    func run() throws {
+        guard link.ftdi == "list" else { throw CleanExit.helpRequest(self) }
+        var fields: [String: JSONValue] = [:]
+        do {
+            let library = try LibFTDI()
+            let adapters = try library.adapters(vendor: nil, product: nil)
+            fields["library"] = .string(library.libraryPath)
+            fields["adapters"] = .from(adapters)
+            guard !adapters.isEmpty else {
+                throw TransportError("no FTDI adapter found (libftdi1 loaded from \(library.libraryPath); is the adapter plugged in, and may this user open it? udev rules for 0403:*)")
+            }
+            if link.json {
+                fields["result"] = "ok"
+                printJSON(fields)
+            } else {
+                for a in adapters { print("\(a.selector)  \(a.manufacturer) \(a.description)") }
+            }
+        } catch {
+            let failure = DeviceFailure(.transport, "\(error)")
+            if link.json {
+                fields["result"] = "error"
+                fields["error"] = .object(["kind": .string(failure.kind.rawValue), "message": .string(failure.message), "exit_code": .number(Double(failure.kind.exitCode))])
+                printJSON(fields)
+            } else {
+                FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
+            }
+            throw ExitCode(failure.kind.exitCode)
+        }
+    }
 }
 
 /// The link options every `lifeboat device` command shares.
@@ -36,6 +69,15 @@ struct LinkOptions: ParsableArguments {
 
     @Option(help: "Baud rate of --port (the device's console rate).")
     var baud = 115_200
+
+    @Option(help: "An FTDI adapter through libftdi1: VID:PID[:SERIAL] in hex, or d:BUS/DEVICE; `list` lists the adapters (`lifeboat device --ftdi list`).")
+    var ftdi: String?
+
+    @Option(help: "The adapter line wired to the board's reset pin: rts or dtr; !rts / !dtr when the line must be released to reset (an inverting transistor).")
+    var resetLine = "rts"
+
+    @Option(help: "The adapter line wired to the board's boot (recovery) button: dtr or rts, ! for inverted.")
+    var bootLine = "dtr"
 
     @Option(help: "HOST:PORT of a TCP serial socket (QEMU `-serial tcp::4444,server=on`, `lifeboat sim --tcp 4444`).")
     var tcp: String?
@@ -65,9 +107,16 @@ struct LinkOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        let chosen = [port != nil, tcp != nil, sim != nil].filter { $0 }.count
+        let chosen = [port != nil, tcp != nil, sim != nil, ftdi != nil].filter { $0 }.count
         guard chosen == 1 else {
-            throw ValidationError(chosen == 0 ? "choose the link: --port PATH, --tcp HOST:PORT or --sim BOARD" : "give only one of --port, --tcp, --sim")
+            throw ValidationError(chosen == 0 ? "choose the link: --port PATH, --ftdi VID:PID, --tcp HOST:PORT or --sim BOARD" : "give only one of --port, --ftdi, --tcp, --sim")
+        }
+        do {
+            _ = try PinAssignment(parsing: resetLine)
+            _ = try PinAssignment(parsing: bootLine)
+            if let ftdi, ftdi != "list" { _ = try FTDISelector(parsing: ftdi) }
+        } catch {
+            throw ValidationError(error.description)
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
         guard (16...8192).contains(lineLength) else { throw ValidationError("--line-length must be 16…8192") }
@@ -78,6 +127,10 @@ struct LinkOptions: ParsableArguments {
     func open() throws(DeviceFailure) -> SMPTransport {
         do {
             if let port { return try SerialDeviceTransport(path: port, baud: baud) }
+            if let ftdi {
+                guard ftdi != "list" else { throw TransportError("--ftdi list lists adapters; give an adapter (VID:PID[:SERIAL]) to talk to a board") }
+                return try FTDITransport(driver: try LibFTDI(), selector: try FTDISelector(parsing: ftdi), baud: baud)
+            }
             if let tcp {
                 let address = try TCPTransport.address(tcp)
                 return try TCPTransport(host: address.host, port: address.port, connectTimeout: timeout)
@@ -91,6 +144,26 @@ struct LinkOptions: ParsableArguments {
         } catch {
             throw DeviceFailure(.other, "\(error)")
         }
+    }
+
+    /// What drives the board's pins on this link: the tty's or the adapter's DTR/RTS, or the
+    /// simulated board's reset pin and button.
+    func pins(for transport: SMPTransport) throws(DeviceFailure) -> PinSequencer {
+        let reset: PinAssignment, boot: PinAssignment
+        do {
+            reset = try PinAssignment(parsing: resetLine)
+            boot = try PinAssignment(parsing: bootLine)
+        } catch {
+            throw DeviceFailure(.other, error.description)
+        }
+        let driver: ControlLineDriver
+        switch transport {
+        case let serial as SerialDeviceTransport: driver = serial
+        case let adapter as FTDITransport: driver = adapter.driver
+        case let simulated as LoopbackTransport: driver = SimulatedPins(transport: simulated, reset: reset, boot: boot)
+        default: throw DeviceFailure(.transport, "\(transport.endpoint) has no control lines: use --port, --ftdi or --sim")
+        }
+        return PinSequencer(driver: driver, reset: reset, boot: boot)
     }
 
     func session() throws(DeviceFailure) -> DeviceSession {
@@ -462,6 +535,58 @@ struct DeviceUpdate: ParsableCommand {
             let before = report.before.map { "\($0.version) (\($0.hash.prefix(8))…)" } ?? "no image"
             let after = report.after.map { "\($0.version) (\($0.hash.prefix(8))…)" } ?? "?"
             return "\(report.result): \(before) → \(after); \(report.boardState ?? "")"
+        }
+    }
+}
+
+struct DeviceRecover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Recover a board by its pins: hold boot, pulse reset, upload into the primary slot, reset, check it runs.",
+        discussion: """
+            For a board whose reset pin and recovery button are wired to the adapter's RTS and \
+            DTR (--reset-line, --boot-line; ! for lines that act when released). With --port the \
+            tty's lines, with --ftdi the FTDI adapter's, with --sim the simulated board's pins. \
+            The boot pin is held while the board resets and until serial recovery answers; the \
+            image goes into the primary slot; a second reset boots it, and the image must then \
+            answer as the running application. Each attempt appends one JSON line to the audit \
+            log (--log).
+            """)
+    @OptionGroup var link: LinkOptions
+    @Argument(help: "Signed image.") var file: String
+    @Option(help: "Seconds to wait for the board after each reset.") var wait: Double = 10
+    @Option(help: "Audit log (JSON lines). Default: $XDG_STATE_HOME/lifeboat/updates.jsonl.") var log: String?
+
+    func run() throws {
+        let logPath = log ?? AuditLog.defaultPath
+        try runDevice(link) { session, fields throws(DeviceFailure) in
+            var report = UpdateReport(result: "failed")
+            let file = try ImageFile(path: self.file)
+            let pins = try link.pins(for: session.client.transport)
+            let bar = ProgressLine("upload", enabled: !link.json)
+            var failure: DeviceFailure?
+            do { try session.recover(file, pins: pins, wait: wait, report: &report, progress: bar.update) } catch {
+                let error = DeviceFailure(error)
+                failure = error
+                report.result = "failed"
+                report.error = error.message
+            }
+            let bootloader = try? session.run { try session.client.bootloaderInfo()["bootloader"]?.stringValue }
+            do {
+                try AuditLog(path: logPath).append(
+                    AuditLog.entry(command: "recover", device: session.client.transport.endpoint, bootloader: bootloader ?? nil,
+                                   image: self.file, report: report))
+            } catch {
+                printStatus("warning: \(error)")
+            }
+            for (key, value) in JSONValue.from(report).objectValue ?? [:] { fields[key] = value }
+            fields["log"] = .string(logPath)
+            if var failure {
+                failure.message += report.boardState.map { ". Board state: \($0)" } ?? ""
+                throw failure
+            }
+            let after = report.after.map { "\($0.version) (\($0.hash.prefix(8))…)" } ?? "?"
+            return "\(report.result): \(after) runs; \(report.boardState ?? "")"
         }
     }
 }

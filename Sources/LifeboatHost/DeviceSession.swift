@@ -261,7 +261,7 @@ extension DeviceSession {
     /// the image boots. `report` is filled in as the flow goes, so a failure still says where
     /// it stopped and what state the board is in.
     public func update(
-        _ file: ImageFile, confirm: ConfirmChoice, resetWait: Double = 10, report: inout UpdateReport,
+        _ file: ImageFile, confirm: ConfirmChoice, resetWait: Double = 10, package: ImagePackage? = nil, report: inout UpdateReport,
         progress: @escaping (TransferProgress) -> Void = { _ in }
     ) throws(DeviceFailure) {
         let start = Date()
@@ -276,6 +276,10 @@ extension DeviceSession {
         let running = mode == .application ? before.first { $0.flags.contains("active") && ($0.image ?? 0) == 0 } : before.first { $0.slot == 0 && ($0.image ?? 0) == 0 }
         report.before = running.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: $0.slot) }
         step("connected: \(mode.rawValue), " + (running.map { "running \($0.version) (\(hexString($0.hash ?? []).prefix(8))…)" } ?? "no image in the primary slot"))
+        if let package {
+            try package.check(slotInfo: try run { try client.slotInfo() })
+            step("package for layout \(package.layout) (\(package.board)): the device's slots match")
+        }
         if running?.hash == file.hash, running?.flags.contains("confirmed") ?? (mode == .recovery) {
             report.after = report.before
             report.result = "unchanged"

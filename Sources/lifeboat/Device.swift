@@ -490,7 +490,7 @@ struct DeviceUpdate: ParsableCommand {
             board is left in. Each attempt appends one JSON line to the audit log (--log).
             """)
     @OptionGroup var link: LinkOptions
-    @Argument(help: "Signed image.") var file: String
+    @Argument(help: "Signed image, or a package from `lifeboat image package` (checked against the device's slot sizes).") var file: String
     @Flag(help: "Confirm the new image once it runs.") var confirm = false
     @Flag(name: .customLong("no-confirm"), help: "Leave the new image in test (it reverts at the next reset).") var noConfirm = false
     @Option(help: "Seconds to wait for the device after the reset.") var resetWait: Double = 15
@@ -504,7 +504,9 @@ struct DeviceUpdate: ParsableCommand {
         let logPath = log ?? AuditLog.defaultPath
         try runDevice(link) { session, fields throws(DeviceFailure) in
             var report = UpdateReport(result: "failed")
-            let file = try ImageFile(path: self.file)
+            let package = try ImagePackage.load(path: self.file)
+            let file: ImageFile
+            if let package { file = try package.imageFile(0) } else { file = try ImageFile(path: self.file) }
             let choice: DeviceSession.ConfirmChoice = confirm ? .confirm : noConfirm ? .leaveTesting
                 : isatty(0) != 0 && !link.json ? .ask({ question in
                     FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
@@ -512,7 +514,7 @@ struct DeviceUpdate: ParsableCommand {
                 }) : .leaveTesting
             let bar = ProgressLine("upload", enabled: !link.json)
             var failure: DeviceFailure?
-            do { try session.update(file, confirm: choice, resetWait: resetWait, report: &report, progress: bar.update) } catch {
+            do { try session.update(file, confirm: choice, resetWait: resetWait, package: package, report: &report, progress: bar.update) } catch {
                 let error = DeviceFailure(error)
                 failure = error
                 report.result = "failed"

@@ -6,8 +6,35 @@ import MCUbootImage
 struct Image: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign and inspect MCUboot images (imgtool-compatible).",
-        subcommands: [Sign.self, Verify.self, Info.self]
+        subcommands: [Sign.self, Verify.self, Info.self, Package.self]
     )
+
+    struct Package: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bundle signed images with a manifest for a layout (what `lifeboat device update` installs).",
+            discussion: """
+                One JSON file: the images (image 0, 1, … in the order given) and a manifest with \
+                each one's version, hash, size and the primary slot size of the layout they were \
+                signed for. `lifeboat device update PACKAGE` checks the device's slot sizes (slot \
+                info) against it and refuses a package made for another layout.
+                """)
+        @Option(help: "Board descriptor name.") var board = "nrf52840dk"
+        @Option(help: "Layout name or file (default: the board's).") var layout: String?
+        @Option(name: .shortAndLong, help: "Package file to write.") var output: String
+        @Argument(help: "Signed images: image 0, then image 1, …") var images: [String]
+
+        func run() throws {
+            let (_, layout) = try loadPair(board: board, layout: layout ?? board)
+            do {
+                let package = try ImagePackage(files: images, board: board, layout: layout)
+                try package.write(to: output)
+                print("wrote \(output): layout \(layout.name) (\(board)), " + package.images.map { "image \($0.image) \($0.version) (\($0.hash.prefix(8))…, \($0.size) bytes)" }.joined(separator: ", "))
+            } catch let failure as DeviceFailure {
+                FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
+                throw ExitCode(failure.kind.exitCode)
+            }
+        }
+    }
 
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -292,3 +292,42 @@ final class ConsoleThread: @unchecked Sendable {
         #expect((first?["user"] as? String)?.isEmpty == false && first?["time"] != nil)
     }
 }
+
+@Suite struct ImagePackageTests {
+    @Test func packageInstallsOnItsLayoutAndIsRefusedOnAnother() throws {
+        let dir = try TemporaryDirectory()
+        let loader = DescriptorLoader(root: packageRoot)
+        let image = try DeviceClientTests.signed("4.1.0", seed: 9)
+        let path = dir.path("v4.bin")
+        try Data(image).write(to: URL(fileURLWithPath: path))
+        let package = try ImagePackage(files: [path], board: "nrf52840dk", layout: try loader.loadLayout("nrf52840dk"))
+        try package.write(to: dir.path("release.json"))
+        let loaded = try #require(try ImagePackage.load(path: dir.path("release.json")))
+        #expect(loaded.layout == "nrf52840dk" && loaded.images.map(\.version) == ["4.1.0"] && loaded.images[0].slotSize == 0x76000)
+        #expect(try ImagePackage.load(path: path) == nil, "an image file is not a package")
+
+        let (session, _) = DeviceClientTests.session(try simulatedBoard())
+        var report = UpdateReport(result: "failed")
+        try session.update(try loaded.imageFile(0), confirm: .confirm, resetWait: 2, package: loaded, report: &report)
+        #expect(report.result == "applied" && report.after?.version == "4.1.0")
+        #expect(report.steps.contains { $0.contains("the device's slots match") })
+
+        // Made for the nRF5340 DK's layout: another primary slot size, refused before any upload.
+        let other = try ImagePackage(files: [path], board: "nrf5340dk", layout: try loader.loadLayout("nrf5340dk"))
+        let (second, transport) = DeviceClientTests.session(try simulatedBoard())
+        report = UpdateReport(result: "failed")
+        let refusal = #expect(throws: DeviceFailure.self) {
+            try second.update(try other.imageFile(0), confirm: .confirm, resetWait: 2, package: other, report: &report)
+        }
+        #expect(refusal?.kind == .imageInvalid && refusal?.message.contains("made for layout nrf5340dk") == true)
+        #expect(report.upload == nil)
+        #expect(transport.bytesToDevice < 1000, "nothing but the checks was sent")
+
+        // An altered package (one byte of the image) is refused when it is read.
+        var altered = loaded
+        var bytes = Array(altered.images[0].data)
+        bytes[0x300] ^= 1
+        altered.images[0].data = Data(bytes)
+        #expect(throws: DeviceFailure.self) { try altered.imageFile(0) }
+    }
+}

@@ -57,6 +57,8 @@ public protocol FTDIDriver: ControlLineDriver {
     func open(_ selector: FTDISelector) throws(TransportError)
     /// UART mode: `baud`, 8N1, no flow control, 2 ms latency.
     func configureUART(baud: Int) throws(TransportError)
+    /// `ftdi_set_bitmode`: 0x00 reset to the UART, 0x02 MPSSE.
+    func setBitmode(mask: UInt8, mode: UInt8) throws(TransportError)
     func write(_ bytes: [UInt8]) throws(TransportError)
     /// What the adapter has received (possibly nothing); never blocks long.
     func read(max: Int) throws(TransportError) -> [UInt8]
@@ -83,6 +85,7 @@ public final class LibFTDI: FTDIDriver {
         let setDTR: @convention(c) (Context?, Int32) -> Int32
         let setRTS: @convention(c) (Context?, Int32) -> Int32
         let setLatency: @convention(c) (Context?, UInt8) -> Int32
+        let setBitmode: @convention(c) (Context?, UInt8, UInt8) -> Int32
         let readData: @convention(c) (Context?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32
         let writeData: @convention(c) (Context?, UnsafePointer<UInt8>?, Int32) -> Int32
         let errorString: @convention(c) (Context?) -> UnsafePointer<CChar>?
@@ -128,6 +131,7 @@ public final class LibFTDI: FTDIDriver {
             setDTR: try symbol("ftdi_setdtr", (@convention(c) (Context?, Int32) -> Int32).self),
             setRTS: try symbol("ftdi_setrts", (@convention(c) (Context?, Int32) -> Int32).self),
             setLatency: try symbol("ftdi_set_latency_timer", (@convention(c) (Context?, UInt8) -> Int32).self),
+            setBitmode: try symbol("ftdi_set_bitmode", (@convention(c) (Context?, UInt8, UInt8) -> Int32).self),
             readData: try symbol("ftdi_read_data", (@convention(c) (Context?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32).self),
             writeData: try symbol("ftdi_write_data", (@convention(c) (Context?, UnsafePointer<UInt8>?, Int32) -> Int32).self),
             errorString: try symbol("ftdi_get_error_string", (@convention(c) (Context?) -> UnsafePointer<CChar>?).self))
@@ -193,6 +197,10 @@ public final class LibFTDI: FTDIDriver {
     public func setLine(_ line: ControlLine, asserted: Bool) throws(TransportError) {
         let status = line == .dtr ? functions.setDTR(context, asserted ? 1 : 0) : functions.setRTS(context, asserted ? 1 : 0)
         try check(status, "setting \(line.rawValue.uppercased())")
+    }
+
+    public func setBitmode(mask: UInt8, mode: UInt8) throws(TransportError) {
+        try check(functions.setBitmode(context, mask, mode), "ftdi_set_bitmode \(String(format: "0x%02x", mode))")
     }
 
     public func write(_ bytes: [UInt8]) throws(TransportError) {

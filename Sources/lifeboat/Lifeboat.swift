@@ -10,7 +10,7 @@ struct Lifeboat: ParsableCommand {
             (nRF Connect SDK pm_static.yml form), found from the working directory upwards or \
             from $LIFEBOAT_ROOT.
             """,
-        subcommands: [Sim.self, Demo.self, Device.self, Image.self, Keys.self, Layout.self, Bench.self]
+        subcommands: [Sim.self, Demo.self, Device.self, Flash.self, Image.self, Keys.self, Layout.self, Bench.self]
     )
 }
 

@@ -31,6 +31,7 @@ final class FakeFTDI: FTDIDriver {
     }
     func open(_ selector: FTDISelector) throws(TransportError) { events.append("open \(selector.openString)") }
     func configureUART(baud: Int) throws(TransportError) { events.append("uart \(baud) 8N1 noflow") }
+    func setBitmode(mask: UInt8, mode: UInt8) throws(TransportError) { events.append("bitmode \(mask) \(mode)") }
     func setLine(_ line: ControlLine, asserted: Bool) throws(TransportError) {
         events.append("\(line.rawValue)=\(asserted ? 1 : 0)")
         try pins?.setLine(line, asserted: asserted)

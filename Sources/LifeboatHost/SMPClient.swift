@@ -105,6 +105,8 @@ public final class SMPClient {
     public var firstChunkTimeout: Double = 10
     /// Times a request is re-sent after a timeout during uploads.
     public var retries = 3
+    /// Seconds before the first retry; doubled for each further one (at most 2 s).
+    public var retryBackoff = 0.1
     /// Console framing line length (MCUboot's `BOOT_MAX_LINE_INPUT_LEN`).
     public var lineLength = 128
     /// SMP protocol version of requests (0: v1, 1: v2).
@@ -329,6 +331,9 @@ public final class SMPClient {
                 } catch let error as SMPClientError {
                     guard case .timeout = error, attempt < retries else { throw error }
                     attempt += 1
+                    // Back off before the retry (0.1, 0.2, 0.4 s …): a device busy erasing, or
+                    // a line that dropped the burst, gets time to drain.
+                    usleep(UInt32(min(2.0, retryBackoff * Double(1 << min(attempt - 1, 5))) * 1_000_000))
                 }
             }
             try check(response!, "image upload")

@@ -379,12 +379,15 @@ struct DeviceUpload: ParsableCommand {
     @Option(help: "Image number of the upload request (multi-image; with slot mapping: 0/1 primary, 2 secondary of image 0, …).")
     var image = 0
 
+    @Option(help: "smpmgr's --slot: sent as the request's `image` field, as smpmgr does; the device's numbering decides the slot (slot mapping: 2 → image 0's secondary; an application: its direct-upload numbering).")
+    var slot: Int?
+
     func run() throws {
         try runDevice(link) { session, fields throws(DeviceFailure) in
             let file = try ImageFile(path: self.file)
             try session.connect()
             let bar = ProgressLine("upload", enabled: !link.json)
-            let report = try session.upload(file, image: image, progress: bar.update)
+            let report = try session.upload(file, image: slot ?? image, progress: bar.update)
             fields["upload"] = .from(report)
             fields["version"] = .string(file.version)
             fields["hash"] = .string(file.hash.map { String(format: "%02x", $0) }.joined())

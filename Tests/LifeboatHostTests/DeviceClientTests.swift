@@ -174,6 +174,39 @@ final class ConsoleThread: @unchecked Sendable {
         #expect(try second.list().first?.hash == file.hash)
     }
 
+    /// The simulator killed mid-upload and started again on the same flash files: the upload
+    /// journal in the slot lets the same file resume from a sector boundary the device reached.
+    @Test func uploadResumesAfterTheBoardIsRestartedOnTheSameState() throws {
+        let dir = try TemporaryDirectory()
+        let loader = DescriptorLoader(root: packageRoot)
+        func board() throws -> SimulatedBoard {
+            try SimulatedBoard(
+                board: try loader.loadBoard("nrf52840dk"), layout: try loader.loadLayout("nrf52840dk"),
+                configuration: RecoveryConfiguration(policy: .primaryOnly), stateDirectory: dir.path("state"))
+        }
+        let image = try Self.signed("5.0.0", seed: 12, size: 60_000)
+        let file = try Self.file(dir, "v5.bin", image)
+        do {
+            let first = try board()
+            let transport = LoopbackTransport(board: first, baud: nil)
+            transport.console.runBootStage()
+            let lossy = LossyTransport(transport)
+            lossy.cutAfter = 8
+            let session = DeviceSession(client: SMPClient(transport: lossy, timeout: 0.05))
+            try session.connect()
+            session.client.retries = 0
+            #expect(throws: DeviceFailure.self) { try session.upload(file) }
+            for device in first.devices.values { try device.sync() }
+        }  // the first board is gone: nothing in RAM survives
+        let second = try board()
+        let (session, _) = Self.session(second)
+        try session.connect()
+        let report = try session.upload(file)
+        let resumed = try #require(report.resumedFrom)
+        #expect(resumed > 0 && resumed % 4096 == 0)
+        #expect(second.devices["internal"]!.bytes(in: 0xC000..<(0xC000 + image.count)) == image)
+    }
+
     // MARK: the guide's update flow
 
     @Test func updateFromRecoveryThenFromTheApplication() throws {

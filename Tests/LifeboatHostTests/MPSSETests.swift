@@ -120,7 +120,10 @@ final class FakeMPSSE: FTDIDriver {
         #expect(programs.map { Array($0.prefix(4)) } == [[0x02, 0x01, 0x00, 0xF0], [0x02, 0x01, 0x01, 0x00], [0x02, 0x01, 0x02, 0x00]])
         #expect(programs.map { $0.count - 4 } == [16, 256, 28])
         #expect(fake.chip.array.bytes(in: 0x100F0..<(0x100F0 + 300)) == data)
+        fake.stream = []
         #expect(try p.read(address: 0x100F0, count: 300) == data)
+        // READ at 0x0100F0, 300 bytes clocked in.
+        #expect(fake.stream == [0x80, 0x00, 0x0B, 0x11, 0x03, 0x00, 0x03, 0x01, 0x00, 0xF0, 0x20, 0x2B, 0x01, 0x80, 0x08, 0x0B, 0x87])
         #expect(fake.chip.violations.isEmpty, "\(fake.chip.violations)")
         #expect(throws: TransportError.self) { try p.erase(address: 0x10001, count: 0x1000) }
         #expect(throws: TransportError.self) { try p.read(address: SPINORChip.mx25r6435f.size - 4, count: 8) }

@@ -261,7 +261,10 @@ public struct UploadJournal: Sendable, Equatable {
     /// Records the journal has room for (one per sector of the image at most).
     public let maxRecords: Int
 
-    static let magic: [UInt8] = Array("LBUPLOG1".utf8)
+    /// "LBUPLOG1" as a little-endian u64: no array (the boot stage has no heap).
+    static let magic: UInt64 = 0x3147_4F4C_5055_424C
+
+    static func magicByte(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: magic >> (8 * UInt64(i))) }
 
     /// The journal's place in `slot` for an image of `imageSize` bytes; nil without room.
     public init?(slot: some NORFlash, imageSize: Int) {
@@ -278,7 +281,7 @@ public struct UploadJournal: Sendable, Equatable {
 
     func writeIdentity(to slot: some NORFlash, imageSize: Int, sha: InlineArray<32, UInt8>, shaCount: Int) throws(FlashError) {
         var unit = InlineArray<64, UInt8>(repeating: slot.erasedValue)
-        for i in 0..<8 { unit[i] = Self.magic[i] }
+        for i in 0..<8 { unit[i] = Self.magicByte(i) }
         for i in 0..<4 { unit[8 + i] = UInt8(truncatingIfNeeded: imageSize >> (8 * i)) }
         unit[12] = UInt8(shaCount)
         for i in 13..<16 { unit[i] = 0 }
@@ -315,7 +318,7 @@ public struct UploadJournal: Sendable, Equatable {
         var unit = InlineArray<64, UInt8>(repeating: 0)
         var span = unit.mutableSpan
         try slot.read(at: offset, into: &span, count: 48)
-        for i in 0..<8 where unit[i] != Self.magic[i] { return nil }
+        for i in 0..<8 where unit[i] != Self.magicByte(i) { return nil }
         let length = Int(unit[8]) | Int(unit[9]) << 8 | Int(unit[10]) << 16 | Int(unit[11]) << 24
         guard length == imageSize, Int(unit[12]) == shaCount else { return nil }
         for i in 0..<shaCount where unit[16 + i] != sha[i] { return nil }

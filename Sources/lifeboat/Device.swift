@@ -8,7 +8,7 @@ import Simulation
 /// simulated board.
 struct Device: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Talk to a board over SMP: echo, params, info, list, upload, test, confirm, erase, reset, update.",
+        abstract: "Talk to a board over SMP: echo, params, info, list, upload, test, confirm, erase, reset, update, recover.",
         discussion: """
             Choose the link with one of --port PATH [--baud N] (a serial port or the simulator's \
             pty), --ftdi VID:PID[:SERIAL] [--baud N] (an FTDI adapter through libftdi1; \

@@ -216,6 +216,10 @@ public struct UpdateReport: Codable, Sendable {
             self.hash = hash
             self.slot = slot
         }
+
+        init(_ state: ImageState) {
+            self.init(version: state.version, hash: state.hash.map(hexString) ?? "", slot: state.slot)
+        }
     }
     public var result: String
     public var modeBefore: DeviceMode?
@@ -248,6 +252,11 @@ public struct UpdateReport: Codable, Sendable {
 }
 
 extension DeviceSession {
+    /// Image 0's running (active) entry of a state read.
+    static func running(_ states: [ImageState]) -> ImageState? {
+        states.first { $0.flags.contains("active") && ($0.image ?? 0) == 0 }
+    }
+
     /// How `update` ends when it cannot confirm by itself.
     public enum ConfirmChoice {
         case confirm
@@ -273,8 +282,8 @@ extension DeviceSession {
         let mode = try self.mode()
         report.modeBefore = mode
         let before = try list()
-        let running = mode == .application ? before.first { $0.flags.contains("active") && ($0.image ?? 0) == 0 } : before.first { $0.slot == 0 && ($0.image ?? 0) == 0 }
-        report.before = running.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: $0.slot) }
+        let running = mode == .application ? Self.running(before) : before.first { $0.slot == 0 && ($0.image ?? 0) == 0 }
+        report.before = running.map(UpdateReport.Image.init)
         step("connected: \(mode.rawValue), " + (running.map { "running \($0.version) (\(hexString($0.hash ?? []).prefix(8))…)" } ?? "no image in the primary slot"))
         if let package {
             try package.check(slotInfo: try run { try client.slotInfo() })
@@ -306,8 +315,8 @@ extension DeviceSession {
         try waitForDevice(seconds: resetWait)
         let modeAfter = try self.mode()
         let after = try list()
-        let now = modeAfter == .application ? after.first { $0.flags.contains("active") && ($0.image ?? 0) == 0 } : nil
-        report.after = now.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: $0.slot) }
+        let now = modeAfter == .application ? Self.running(after) : nil
+        report.after = now.map(UpdateReport.Image.init)
         guard let now, now.hash == file.hash else {
             report.result = "failed"
             let what = now.map { "\($0.version) (\(hexString($0.hash ?? []).prefix(8))…) runs instead" } ?? "the device came back in \(modeAfter.rawValue), running no application"
@@ -378,7 +387,7 @@ extension DeviceSession {
             throw DeviceFailure(.verification, "the board answered as an application, not serial recovery: the boot pin did not take (is --boot-line the recovery button's line, and its polarity right?)")
         }
         let before = try list().first { $0.slot == 0 && ($0.image ?? 0) == 0 }
-        report.before = before.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: 0) }
+        report.before = before.map(UpdateReport.Image.init)
         step("serial recovery answers; primary slot: " + (before.map { "\($0.version)" } ?? "no valid image"))
         report.boardState = "the primary slot is being rewritten: until the upload completes it holds no bootable image (the board stays in recovery)"
         let uploaded = try upload(file, image: 0, progress: progress)
@@ -388,8 +397,8 @@ extension DeviceSession {
         try pinsRun { () throws(TransportError) in try pins.pulseReset() }
         step("reset (\(pins.reset)) pulsed; waiting up to \(Int(wait)) s")
         try waitForDevice(seconds: wait)
-        let now = try self.mode() == .application ? try list().first { $0.flags.contains("active") && ($0.image ?? 0) == 0 } : nil
-        report.after = now.map { UpdateReport.Image(version: $0.version, hash: $0.hash.map(hexString) ?? "", slot: $0.slot) }
+        let now = try self.mode() == .application ? Self.running(try list()) : nil
+        report.after = now.map(UpdateReport.Image.init)
         guard let now, now.hash == file.hash else {
             report.result = "failed"
             report.boardState = "the new image is in the primary slot but does not run: the board is in serial recovery"

@@ -262,10 +262,11 @@ public final class SMPClient {
         return r.body
     }
 
-    /// Image erase of a flat slot index (`image * 2 + slot`).
-    public func erase(slot: Int) throws {
-        let r = try request("image erase", operation: .write, group: SMPGroup.image, command: ImageCommand.erase,
-                            body: .map([("slot", .unsigned(UInt64(slot)))]))
+    /// Image erase of a flat slot index (`image * 2 + slot`); nil sends no `slot`, and the
+    /// device erases its default (the secondary).
+    public func erase(slot: Int?) throws {
+        let body: CBORValue = slot.map { .map([("slot", .unsigned(UInt64($0)))]) } ?? .map([])
+        let r = try request("image erase", operation: .write, group: SMPGroup.image, command: ImageCommand.erase, body: body)
         try check(r, "image erase")
     }
 

@@ -155,22 +155,30 @@ public final class SerialDeviceTransport: SMPTransport {
     }
 
     public func write(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                offset += n
-            } else if errno == EAGAIN || errno == EINTR {
-                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&pfd, 1, 100)
-            } else {
-                throw TransportError("write to \(path) failed: \(String(cString: strerror(errno))) (was the board unplugged?)")
-            }
-        }
+        try writeAll(bytes, fd: fd, failure: "write to \(path) failed", hint: "was the board unplugged?") { Foundation.write($0, $1, $2) }
     }
 
     public func read(timeout: Double) throws -> [UInt8] {
         try pollRead(fd: fd, timeout: timeout, what: path)
+    }
+}
+
+/// Writes all of `bytes` to the non-blocking `fd` with `put` (write or send), waiting while the
+/// descriptor is full.
+func writeAll(
+    _ bytes: [UInt8], fd: Int32, failure: String, hint: String, _ put: (Int32, UnsafeRawPointer?, Int) -> Int
+) throws(TransportError) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { put(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            offset += n
+        } else if errno == EAGAIN || errno == EINTR {
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&pfd, 1, 100)
+        } else {
+            throw TransportError("\(failure): \(String(cString: strerror(errno))) (\(hint))")
+        }
     }
 }
 
@@ -257,17 +265,8 @@ public final class TCPTransport: SMPTransport {
     deinit { close(fd) }
 
     public func write(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
-                offset += n
-            } else if errno == EAGAIN || errno == EINTR {
-                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&pfd, 1, 100)
-            } else {
-                throw TransportError("send to \(host):\(port) failed: \(String(cString: strerror(errno))) (did the other side close?)")
-            }
+        try writeAll(bytes, fd: fd, failure: "send to \(host):\(port) failed", hint: "did the other side close?") {
+            send($0, $1, $2, Int32(MSG_NOSIGNAL))
         }
     }
 

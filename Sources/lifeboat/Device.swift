@@ -33,31 +33,19 @@ struct Device: ParsableCommand {
     /// `lifeboat device --ftdi list`: the FTDI adapters on the USB bus.
     func run() throws {
         guard link.ftdi == "list" else { throw CleanExit.helpRequest(self) }
-        var fields: [String: JSONValue] = [:]
-        do {
-            let library = try LibFTDI()
-            let adapters = try library.adapters(vendor: nil, product: nil)
-            fields["library"] = .string(library.libraryPath)
-            fields["adapters"] = .from(adapters)
-            guard !adapters.isEmpty else {
-                throw TransportError("no FTDI adapter found (libftdi1 loaded from \(library.libraryPath); is the adapter plugged in, and may this user open it? udev rules for 0403:*)")
+        try emitResult(json: link.json) { (fields) throws(DeviceFailure) in
+            do {
+                let library = try LibFTDI()
+                let adapters = try library.adapters(vendor: nil, product: nil)
+                fields["library"] = .string(library.libraryPath)
+                fields["adapters"] = .from(adapters)
+                guard !adapters.isEmpty else {
+                    throw TransportError("no FTDI adapter found (libftdi1 loaded from \(library.libraryPath); is the adapter plugged in, and may this user open it? udev rules for 0403:*)")
+                }
+                return adapters.map { "\($0.selector)  \($0.manufacturer) \($0.description)" }.joined(separator: "\n")
+            } catch {
+                throw DeviceFailure(.transport, "\(error)")
             }
-            if link.json {
-                fields["result"] = "ok"
-                printJSON(fields)
-            } else {
-                for a in adapters { print("\(a.selector)  \(a.manufacturer) \(a.description)") }
-            }
-        } catch {
-            let failure = DeviceFailure(.transport, "\(error)")
-            if link.json {
-                fields["result"] = "error"
-                fields["error"] = .object(["kind": .string(failure.kind.rawValue), "message": .string(failure.message), "exit_code": .number(Double(failure.kind.exitCode))])
-                printJSON(fields)
-            } else {
-                FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
-            }
-            throw ExitCode(failure.kind.exitCode)
         }
     }
 }
@@ -178,18 +166,23 @@ struct LinkOptions: ParsableArguments {
 
 /// Runs a device command: text or one JSON object, and the exit code of the failure kind.
 func runDevice(_ link: LinkOptions, _ body: (DeviceSession, inout [String: JSONValue]) throws(DeviceFailure) -> String) throws {
+    try emitResult(json: link.json) { (fields) throws(DeviceFailure) in try body(try link.session(), &fields) }
+}
+
+/// Prints what `body` produced, as text or one JSON object; a failure as `Error: …` or the JSON
+/// object's `error`, and exits with its kind's code.
+func emitResult(json: Bool, _ body: (inout [String: JSONValue]) throws(DeviceFailure) -> String) throws {
     var fields: [String: JSONValue] = [:]
     do {
-        let session = try link.session()
-        let text = try body(session, &fields)
-        if link.json {
+        let text = try body(&fields)
+        if json {
             fields["result"] = fields["result"] ?? "ok"
             printJSON(fields)
         } else if !text.isEmpty {
             print(text)
         }
     } catch {
-        if link.json {
+        if json {
             fields["result"] = fields["result"] ?? "error"
             fields["error"] = .object([
                 "kind": .string(error.kind.rawValue), "message": .string(error.message), "exit_code": .number(Double(error.kind.exitCode)),
@@ -251,7 +244,7 @@ func imageRows(_ states: [ImageState]) -> String {
     let multi = states.contains { $0.image != nil }
     var lines = [(multi ? "image  " : "") + "slot  version          hash                                                              flags"]
     for s in states {
-        let hash = s.hash.map { $0.map { String(format: "%02x", $0) }.joined() } ?? "-"
+        let hash = s.hash.map(hexString) ?? "-"
         lines.append((multi ? String(s.image ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0) : "")
             + String(s.slot).padding(toLength: 6, withPad: " ", startingAt: 0)
             + s.version.padding(toLength: 17, withPad: " ", startingAt: 0)
@@ -390,7 +383,7 @@ struct DeviceUpload: ParsableCommand {
             let report = try session.upload(file, image: slot ?? image, progress: bar.update)
             fields["upload"] = .from(report)
             fields["version"] = .string(file.version)
-            fields["hash"] = .string(file.hash.map { String(format: "%02x", $0) }.joined())
+            fields["hash"] = .string(hexString(file.hash))
             if let resumed = report.resumedFrom {
                 return String(format: "%d bytes in %.2f s (%.1f KiB/s): resumed at offset %d, the device already had the first %d of %d bytes",
                               report.bytes - resumed, report.seconds, report.kibPerSecond, resumed, resumed, report.bytes)
@@ -454,12 +447,7 @@ struct DeviceErase: ParsableCommand {
 
     func run() throws {
         try runDevice(link) { session, fields throws(DeviceFailure) in
-            try session.run {
-                let body: CBORValue = slot.map { .map([("slot", .unsigned(UInt64($0)))]) } ?? .map([])
-                let r = try session.client.request("image erase", operation: .write, group: 1, command: 5, body: body)
-                if let rc = r.body["rc"]?.intValue, rc != 0 { throw SMPClientError.device(command: "image erase", rc: rc) }
-                if let err = r.body["err"] { throw SMPClientError.group(command: "image erase", group: err["group"]?.intValue ?? -1, rc: err["rc"]?.intValue ?? -1) }
-            }
+            try session.run { try session.client.erase(slot: slot) }
             fields["slot"] = slot.map { .number(Double($0)) } ?? .null
             return "erased " + (slot.map { "slot \($0)" } ?? "the default slot")
         }
@@ -516,26 +504,8 @@ struct DeviceUpdate: ParsableCommand {
                     return (readLine() ?? "").lowercased().hasPrefix("y")
                 }) : .leaveTesting
             let bar = ProgressLine("upload", enabled: !link.json)
-            var failure: DeviceFailure?
-            do { try session.update(file, confirm: choice, resetWait: resetWait, package: package, report: &report, progress: bar.update) } catch {
-                let error = DeviceFailure(error)
-                failure = error
-                report.result = "failed"
-                report.error = error.message
-            }
-            let bootloader = try? session.run { try session.client.bootloaderInfo()["bootloader"]?.stringValue }
-            do {
-                try AuditLog(path: logPath).append(
-                    AuditLog.entry(command: "update", device: session.client.transport.endpoint, bootloader: bootloader ?? nil,
-                                   image: self.file, report: report))
-            } catch {
-                printStatus("warning: \(error)")
-            }
-            for (key, value) in JSONValue.from(report).objectValue ?? [:] { fields[key] = value }
-            fields["log"] = .string(logPath)
-            if var failure {
-                failure.message += report.boardState.map { ". Board state: \($0)" } ?? ""
-                throw failure
+            try recordAttempt("update", image: self.file, session: session, logPath: logPath, report: &report, fields: &fields) { (report) throws(DeviceFailure) in
+                try session.update(file, confirm: choice, resetWait: resetWait, package: package, report: &report, progress: bar.update)
             }
             let before = report.before.map { "\($0.version) (\($0.hash.prefix(8))…)" } ?? "no image"
             let after = report.after.map { "\($0.version) (\($0.hash.prefix(8))…)" } ?? "?"
@@ -569,30 +539,39 @@ struct DeviceRecover: ParsableCommand {
             let file = try ImageFile(path: self.file)
             let pins = try link.pins(for: session.client.transport)
             let bar = ProgressLine("upload", enabled: !link.json)
-            var failure: DeviceFailure?
-            do { try session.recover(file, pins: pins, wait: wait, report: &report, progress: bar.update) } catch {
-                let error = DeviceFailure(error)
-                failure = error
-                report.result = "failed"
-                report.error = error.message
-            }
-            let bootloader = try? session.run { try session.client.bootloaderInfo()["bootloader"]?.stringValue }
-            do {
-                try AuditLog(path: logPath).append(
-                    AuditLog.entry(command: "recover", device: session.client.transport.endpoint, bootloader: bootloader ?? nil,
-                                   image: self.file, report: report))
-            } catch {
-                printStatus("warning: \(error)")
-            }
-            for (key, value) in JSONValue.from(report).objectValue ?? [:] { fields[key] = value }
-            fields["log"] = .string(logPath)
-            if var failure {
-                failure.message += report.boardState.map { ". Board state: \($0)" } ?? ""
-                throw failure
+            try recordAttempt("recover", image: self.file, session: session, logPath: logPath, report: &report, fields: &fields) { (report) throws(DeviceFailure) in
+                try session.recover(file, pins: pins, wait: wait, report: &report, progress: bar.update)
             }
             let after = report.after.map { "\($0.version) (\($0.hash.prefix(8))…)" } ?? "?"
             return "\(report.result): \(after) runs; \(report.boardState ?? "")"
         }
+    }
+}
+
+/// One `update` or `recover` attempt: runs it, appends its line to the audit log whatever the
+/// outcome, puts the report in the JSON fields, and rethrows a failure with the board's state.
+func recordAttempt(
+    _ command: String, image: String, session: DeviceSession, logPath: String, report: inout UpdateReport,
+    fields: inout [String: JSONValue], _ attempt: (inout UpdateReport) throws(DeviceFailure) -> Void
+) throws(DeviceFailure) {
+    var failure: DeviceFailure?
+    do { try attempt(&report) } catch {
+        failure = error
+        report.result = "failed"
+        report.error = error.message
+    }
+    let bootloader = try? session.run { try session.client.bootloaderInfo()["bootloader"]?.stringValue }
+    do {
+        try AuditLog(path: logPath).append(
+            AuditLog.entry(command: command, device: session.client.transport.endpoint, bootloader: bootloader ?? nil, image: image, report: report))
+    } catch {
+        printStatus("warning: \(error)")
+    }
+    for (key, value) in JSONValue.from(report).objectValue ?? [:] { fields[key] = value }
+    fields["log"] = .string(logPath)
+    if var failure {
+        failure.message += report.boardState.map { ". Board state: \($0)" } ?? ""
+        throw failure
     }
 }
 

@@ -26,7 +26,7 @@ struct FlashOptions: ParsableArguments {
     @Option(help: "SPI clock in Hz.") var clock = 1_000_000
 
     func programmer(progress: Bool) throws -> SPINORProgrammer {
-        do {
+        try runFlash { () throws(TransportError) in
             let driver = try LibFTDI()
             try driver.open(try FTDISelector(parsing: ftdi))
             var programmer = SPINORProgrammer(bus: try MPSSESPIBus(driver: driver, clockHz: clock))
@@ -37,9 +37,6 @@ struct FlashOptions: ParsableArguments {
             }
             _ = try programmer.checkID()
             return programmer
-        } catch let error as TransportError {
-            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
-            throw ExitCode(DeviceFailure.Kind.transport.exitCode)
         }
     }
 }
@@ -52,8 +49,9 @@ func parseAddress(_ text: String) throws -> Int {
     return v
 }
 
-func runFlash(_ body: () throws(TransportError) -> Void) throws {
-    do { try body() } catch {
+/// Runs `body`; an adapter or chip error becomes `Error: …` and the transport exit code.
+func runFlash<T>(_ body: () throws(TransportError) -> T) throws -> T {
+    do { return try body() } catch {
         FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
         throw ExitCode(DeviceFailure.Kind.transport.exitCode)
     }

@@ -85,6 +85,18 @@ struct DeviceCommandTests {
         #expect(try run(lifeboatBinary!, ["device", "echo"]).status == 64)
     }
 
+    /// An erase the policy forbids (primary-only recovery: the secondary is not its to touch)
+    /// is a device refusal: exit 4, the rc by name, and the request that caused it.
+    @Test func refusedEraseHasTheRefusalExitCodeAndTheRcName() throws {
+        let r = try run(lifeboatBinary!, ["device", "--sim", "nrf52840dk", "erase", "--json"])
+        #expect(r.status == DeviceFailure.Kind.refused.exitCode)
+        let error = try #require(try Self.json(r.output)["error"] as? [String: Any])
+        #expect(error["rc"] as? Int == 11 && error["rc_name"] as? String == "MGMT_ERR_EACCESSDENIED")
+        #expect((error["message"] as? String)?.hasPrefix("image erase: device refused: rc 11") == true)
+        let allowed = try run(lifeboatBinary!, ["device", "--sim", "nrf52840dk", "--policy", "slot-mapping", "erase", "--slot", "1"])
+        #expect(allowed.status == 0 && allowed.output.contains("erased slot 1"), "\(allowed.output)")
+    }
+
     @Test func lineLengthMismatchIsDiagnosedAgainstTheSimulator() throws {
         let sim = try RunningSimulator()
         defer { sim.stop() }

@@ -272,35 +272,74 @@ public struct DescriptorLoader: Sendable {
         }
     }
 
-    static func mapping(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> Node.Mapping {
-        guard let m = node?.mapping else { throw DescriptorError(path: path, message: "\(field): expected a mapping") }
+    // `field` names the value in an error: built only when there is one (the fuzz target's time
+    // went to interpolating names of fields that were fine).
+
+    static func mapping(_ node: Node?, _ field: @autoclosure () -> String, path: String) throws(DescriptorError) -> Node.Mapping {
+        guard let m = node?.mapping else { throw DescriptorError(path: path, message: "\(field()): expected a mapping") }
         return m
     }
 
-    static func string(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> String {
-        guard let s = node?.string else { throw DescriptorError(path: path, message: "\(field): expected a string") }
+    static func string(_ node: Node?, _ field: @autoclosure () -> String, path: String) throws(DescriptorError) -> String {
+        guard let s = node?.string else { throw DescriptorError(path: path, message: "\(field()): expected a string") }
         return s
     }
 
     /// Integers in decimal or `0x` hexadecimal, as pm_static.yml writes them.
-    static func int(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> Int {
+    /// Decimal or `0x` hexadecimal text, `_` allowed between digits (`0x10_0000`), an optional
+    /// leading `-` or `+`. Parsed over the UTF-8 bytes: no copies of the text.
+    static func int(_ node: Node?, _ field: @autoclosure () -> String, path: String) throws(DescriptorError) -> Int {
         guard let text = node?.scalar?.string else {
-            throw DescriptorError(path: path, message: "\(field): expected an integer")
+            throw DescriptorError(path: path, message: "\(field()): expected an integer")
         }
-        let t = text.replacingOccurrences(of: "_", with: "").lowercased()
-        let value = t.hasPrefix("0x") ? Int(t.dropFirst(2), radix: 16) : Int(t)
-        guard let value else { throw DescriptorError(path: path, message: "\(field): '\(text)' is not an integer") }
+        guard let value = parseInteger(text) else {
+            throw DescriptorError(path: path, message: "\(field()): '\(text)' is not an integer")
+        }
         return value
+    }
+
+    /// The integer `text` spells, or nil (not a number, or past `Int`).
+    public static func parseInteger(_ text: String) -> Int? {
+        var utf8 = text.utf8[...]
+        var negative = false
+        if let sign = utf8.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            utf8 = utf8.dropFirst()
+        }
+        var radix = 10
+        if utf8.count > 2, utf8.first == UInt8(ascii: "0"),
+            let x = utf8.dropFirst().first, x | 0x20 == UInt8(ascii: "x") {
+            radix = 16
+            utf8 = utf8.dropFirst(2)
+        }
+        var value = 0
+        var digits = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "_") { continue }
+            let digit: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte &- UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: digit = Int(byte &- UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F") where radix == 16: digit = Int(byte &- UInt8(ascii: "A")) + 10
+            default: return nil
+            }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: radix)
+            let (sum, o2) = shifted.addingReportingOverflow(negative ? -digit : digit)
+            guard !o1, !o2 else { return nil }
+            value = sum
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     /// Addresses and sizes of flash partitions and devices: 32-bit (`0 ... 2^32`).
     static let addressSpace = 0x1_0000_0000
 
     /// An integer that is an address or a size in the 32-bit address space.
-    static func address(_ node: Node?, _ field: String, path: String) throws(DescriptorError) -> Int {
-        let value = try int(node, field, path: path)
+    static func address(_ node: Node?, _ field: @autoclosure () -> String, path: String) throws(DescriptorError) -> Int {
+        let value = try int(node, field(), path: path)
         guard value >= 0, value <= addressSpace else {
-            throw DescriptorError(path: path, message: "\(field): \(value < 0 ? "-" : "")\(hex(value.magnitude)) is outside the 32-bit address space")
+            throw DescriptorError(path: path, message: "\(field()): \(value < 0 ? "-" : "")\(hex(value.magnitude)) is outside the 32-bit address space")
         }
         return value
     }

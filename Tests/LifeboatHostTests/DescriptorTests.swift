@@ -112,6 +112,22 @@ import Testing
         }
     }
 
+    /// The integer forms descriptors use, and what is not one (the loader reads every value
+    /// itself: layouts are composed with Yams' basic resolver).
+    @Test(arguments: [
+        ("0", 0), ("4096", 4096), ("0x1000", 0x1000), ("0X1000", 0x1000), ("0xAbCd", 0xabcd),
+        ("0x10_0000", 0x10_0000), ("1_024", 1024), ("-16", -16), ("+7", 7), ("-0x10", -16),
+        ("9223372036854775807", Int.max), ("-9223372036854775808", Int.min),
+    ])
+    func integersParse(text: String, value: Int) {
+        #expect(DescriptorLoader.parseInteger(text) == value)
+    }
+
+    @Test(arguments: ["", "_", "-", "0x", "0x_", "0xzz", "12a", "0x-5", "0b101", "1 2", "١٢", "9223372036854775808", "0x8000000000000000"])
+    func nonIntegersAreRefused(text: String) {
+        #expect(DescriptorLoader.parseInteger(text) == nil)
+    }
+
     @Test func layoutAcceptsEndAddressWithoutSize() throws {
         let layout = try DescriptorLoader.parseLayout(
             yaml: "mcuboot_primary:\n  address: 0x10000\n  end_address: 0x20000\n  region: external_flash\n", name: "x", path: "x.yml")

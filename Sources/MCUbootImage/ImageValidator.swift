@@ -44,19 +44,20 @@ public struct ImageValidator: Sendable {
             case .keyHash:
                 guard entry.length <= 32 else { throw .keyHashWrongSize }
                 try read(slot, entry, into: &scratch)
-                selectedKey = matchKeyHash(scratch, count: entry.length)
+                selectedKey = scratch.span.withUnsafeBytes { matchKeyHash(UnsafeRawBufferPointer(rebasing: $0[0..<entry.length])) }
             case .publicKey:
                 selectedKey = nil
                 guard entry.length <= 512 else { continue }
                 try read(slot, entry, into: &scratch)
-                selectedKey = matchPublicKey(scratch, count: entry.length)
+                selectedKey = scratch.span.withUnsafeBytes { matchPublicKey(UnsafeRawBufferPointer(rebasing: $0[0..<entry.length])) }
             case .ecdsaSignature, .ed25519, .rsa2048PSS, .rsa3072PSS:
                 defer { selectedKey = nil }
                 guard let index = selectedKey, policy.trustedKeys[index].signatureTLV == entry.type else { continue }
                 guard entry.length <= Self.maxSignatureLength(entry.type) else { throw .signatureWrongSize }
                 try read(slot, entry, into: &scratch)
-                let verdict = try verify(
-                    key: policy.trustedKeys[index], type: entry.type, signature: scratch, count: entry.length, digest: image.hash)
+                let verdict = try scratch.span.withUnsafeBytes { (raw) throws(ImageRejection) -> Bool in
+                    try verify(key: policy.trustedKeys[index], signature: UnsafeRawBufferPointer(rebasing: raw[0..<entry.length]), digest: image.hash)
+                }
                 lastVerdict = verdict
                 verifiedKey = verdict ? index : nil
             default:
@@ -96,8 +97,12 @@ public struct ImageValidator: Sendable {
         }
     }
 
-    /// The first trusted key whose SHA-256 starts with the KEYHASH's `count` bytes.
-    private func matchKeyHash(_ value: InlineArray<512, UInt8>, count: Int) -> Int? {
+    // The TLV's bytes are lent as a pointer into the one scratch buffer: passed by value, each
+    // helper took its own 512-byte copy on the stack.
+
+    /// The first trusted key whose SHA-256 starts with the KEYHASH's bytes.
+    private func matchKeyHash(_ value: UnsafeRawBufferPointer) -> Int? {
+        let count = value.count
         guard count > 0 else { return nil }
         for (index, key) in policy.trustedKeys.enumerated() {
             let digest = key.bytes.withUnsafeBytes { SHA256.hash($0) }
@@ -109,7 +114,8 @@ public struct ImageValidator: Sendable {
     }
 
     /// The trusted key whose bytes equal the PUBKEY TLV.
-    private func matchPublicKey(_ value: InlineArray<512, UInt8>, count: Int) -> Int? {
+    private func matchPublicKey(_ value: UnsafeRawBufferPointer) -> Int? {
+        let count = value.count
         for (index, key) in policy.trustedKeys.enumerated() where key.bytes.count == count {
             var equal = true
             for i in 0..<count where key.bytes[i] != value[i] { equal = false }
@@ -119,15 +125,10 @@ public struct ImageValidator: Sendable {
     }
 
     /// Verifies one signature TLV; throws only for a signature that is malformed for its type.
-    private func verify(
-        key: TrustedKey, type: TLVType, signature: InlineArray<512, UInt8>, count: Int, digest: SHA256.Digest
-    ) throws(ImageRejection) -> Bool {
-        let result = signature.span.withUnsafeBytes { raw -> Result<Bool, ImageRejection> in
-            let sig = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-            return digest.withUnsafeBytes { d in
-                key.bytes.withUnsafeBytes { keyBytes in
-                    check(kind: key.kind, keyBytes: keyBytes, signature: sig, digest: d)
-                }
+    private func verify(key: TrustedKey, signature sig: UnsafeRawBufferPointer, digest: SHA256.Digest) throws(ImageRejection) -> Bool {
+        let result = digest.withUnsafeBytes { d in
+            key.bytes.withUnsafeBytes { keyBytes in
+                check(kind: key.kind, keyBytes: keyBytes, signature: sig, digest: d)
             }
         }
         return try result.get()

@@ -8,6 +8,7 @@ extension RecoveryServer {
     /// MCUboot's serial recovery answers ENOTSUP; Lifeboat erases, range-checked and bounded by
     /// the policy (``UploadPolicy/mayModify(_:)``: under primary-only, the default slot 1 is
     /// refused with EACCESSDENIED), and forgets an upload in progress to that slot.
+    @inline(never)
     mutating func imageErase(_ x: inout Exchange) {
         var index = 1
         if !x.payload.isEmpty {

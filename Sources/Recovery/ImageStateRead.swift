@@ -15,6 +15,7 @@ extension RecoveryServer {
     /// "Checks out" means ``ImageValidator`` accepts it under the configured ``ImagePolicy``: the
     /// header is sound, the SHA-256 TLV matches, and, when keys are configured, a trusted key's
     /// signature verifies (without keys: the hash only, as MCUboot built without a signature type).
+    @inline(never)
     func imageStateRead(_ x: inout Exchange) {
         let validator = ImageValidator(policy: configuration.imagePolicy)
         let core = DFUCore(slots: slots, overwriteOnly: configuration.bootloaderMode == 2)

@@ -8,6 +8,7 @@ extension RecoveryServer {
     /// An undecodable request, a duplicate key, a value of the wrong type, or a missing `off` or
     /// `data` is EINVAL. Success and offset mismatches answer `{"off": next}` (with MCUboot's
     /// `"rc": 0` first for SMP v1); refusals answer the error of ``UploadError``.
+    @inline(never)
     mutating func imageUpload(_ x: inout Exchange) {
         let chunk: UploadChunk
         do throws(CBORError) {

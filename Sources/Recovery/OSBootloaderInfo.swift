@@ -6,6 +6,7 @@ extension RecoveryServer {
     /// answers ENOTSUP): no query → `{"bootloader": "MCUboot"}`, so tools that detect the
     /// bootloader (mcumgr-toolkit) treat Lifeboat as MCUboot; `{"query": "mode"}` → `{"mode": n}`;
     /// any other query → OS error QUERY_YIELDS_NO_ANSWER (v2) / EINVAL (v1).
+    @inline(never)
     func bootloaderInfo(_ x: inout Exchange) {
         let query: UnsafeRawBufferPointer?
         do throws(CBORError) { query = try SMPBodies.text("query", in: x.payload) } catch { return x.fail(.invalid) }

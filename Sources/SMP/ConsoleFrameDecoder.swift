@@ -101,10 +101,14 @@ public struct ConsoleFrameDecoder {
 
     /// The message (SMP header + payload, CRC stripped) of the last ``ConsoleEvent/packet(count:)``;
     /// empty when the last byte fed did not complete one.
-    public func withPacket<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    ///
+    /// `mutating` only so that the buffer is lent in place: a non-mutating call copied the whole
+    /// decoder (2 KiB) onto the caller's stack on armv6m. The packet is not changed.
+    public mutating func withPacket<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let start = ConsoleFrameDecoder.decodedBase + 2
         let end = start + packetCount
-        return try storage.span.withUnsafeBytes { (raw) throws(E) -> R in
+        var span = storage.mutableSpan
+        return try span.withUnsafeMutableBytes { (raw) throws(E) -> R in
             try body(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
         }
     }

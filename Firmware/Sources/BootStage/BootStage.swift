@@ -82,16 +82,7 @@ public enum BootStage {
         recoveryButton: Bool, bootMode: UInt8,
         reset: () -> Never
     ) -> Never {
-        let outcome = Bootloader(slots: slots, configuration: boot).boot(
-            BootInputs(recoveryButton: recoveryButton, retainedBootMode: bootMode)
-        ) { event in
-            switch event {
-            case .swapStarted: console.line("lifeboat: swap started")
-            case .swapCompleted: console.line("lifeboat: swap complete")
-            case .secondaryScrambled: console.line("lifeboat: secondary image refused and erased")
-            default: break
-            }
-        }
+        let outcome = decide(slots: slots, console: console, boot: boot, recoveryButton: recoveryButton, bootMode: bootMode)
         switch outcome {
         case .boot(let version):
             if let header = try? ImageInspector().readHeader(from: slots.primary) {
@@ -117,6 +108,26 @@ public enum BootStage {
             console.line("lifeboat: flash failed during the boot")
         }
         serveRecovery(slots: slots, console: console, configuration: recovery, reset: reset)
+    }
+
+    /// MCUboot's decision (swap, revert, validation) in a frame of its own: its buffers are
+    /// gone from the stack before recovery starts, which never returns (the boot flow's frame
+    /// and the recovery server's deepest request otherwise add up: on qemu-microbit's 16 KiB of
+    /// RAM, an image state read overflowed the stack).
+    @inline(never)
+    static func decide<Device: NORFlash, Console: ConsolePort>(
+        slots: FirmwareSlots<Device>, console: Console, boot: BootConfiguration, recoveryButton: Bool, bootMode: UInt8
+    ) -> BootOutcome {
+        Bootloader(slots: slots, configuration: boot).boot(
+            BootInputs(recoveryButton: recoveryButton, retainedBootMode: bootMode)
+        ) { event in
+            switch event {
+            case .swapStarted: console.line("lifeboat: swap started")
+            case .swapCompleted: console.line("lifeboat: swap complete")
+            case .secondaryScrambled: console.line("lifeboat: secondary image refused and erased")
+            default: break
+            }
+        }
     }
 
     /// MCUboot serial recovery on the console until a client resets the board.

@@ -13,30 +13,51 @@ public protocol SMPRequestHandler {
 
 extension RecoveryServer: SMPRequestHandler {}
 
-/// Serial recovery over the console framing.
+/// Serial recovery over a serial line.
 public typealias SerialRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>>
 
-/// SMP over the console framing: bytes in from the UART, lines out to it.
+/// SMP over a serial line: bytes in from the UART, framed replies out to it.
 ///
-/// Joins ``SMP/ConsoleFrameDecoder`` (reassembly, base64, CRC), a handler (``RecoveryServer``)
-/// and ``SMP/ConsoleFrameEncoder``. A frame that fails is dropped without an SMP reply, as in
+/// Joins ``SMP/SerialFrameDecoder`` (the console framing's reassembly, base64 and CRC; or
+/// MCUboot's raw protocol, or COBS, or each message in whichever of them it came in), a handler
+/// (``RecoveryServer``) and ``SMP/SerialFrameEncoder``, which answers in the request's framing.
+/// In the raw framing the owner calls ``inputIdle(observe:)`` once the line has been quiet for
+/// the input timeout (MCUboot: 3000 ms), which drops a stalled partial message. A frame that fails is dropped without an SMP reply, as in
 /// MCUboot (clients only ever see a timeout), but unlike MCUboot the drop is counted and reported
 /// to the caller, which can print a human-readable line on the console (clients skip non-frame text).
 public struct SerialLink<Server: SMPRequestHandler> {
     public var server: Server
-    public private(set) var decoder = ConsoleFrameDecoder()
+    public private(set) var decoder: SerialFrameDecoder
     /// Frames dropped since start (64 bits, wrapping: see ``RecoveryStatistics``).
     public internal(set) var droppedFrames: UInt64 = 0
     /// Line length of responses (MCUboot: 128, i.e. 124 base64 characters per line).
     public var lineLength = 128
 
-    public init(server: Server) {
+    /// The framing accepted (``SMP/SerialFraming/auto``: any, per message). Changing it forgets a
+    /// partial message.
+    public var framing: SerialFraming {
+        get { decoder.framing }
+        set { decoder.framing = newValue }
+    }
+
+    /// The framing the last request came in, which its reply used.
+    public var lastFraming: SerialFraming { decoder.packetFraming }
+
+    public init(server: Server, framing: SerialFraming = .console) {
         self.server = server
+        self.decoder = SerialFrameDecoder(framing: framing)
+    }
+
+    /// The line has been quiet for the input timeout: see ``SMP/SerialFrameDecoder/inputIdle()``.
+    public mutating func inputIdle(observe: (LinkEvent) -> Void = { _ in }) {
+        guard case .dropped(let reason)? = decoder.inputIdle() else { return }
+        droppedFrames &+= 1
+        observe(.dropped(reason, total: droppedFrames))
     }
 
     /// Bytes a response buffer needs: what a peer with the same buffer can take back (the frame's
     /// length prefix and CRC, 4 bytes, share the console buffer with the message).
-    public static var responseCapacity: Int { ConsoleFrameDecoder.capacity - 4 }
+    public static var responseCapacity: Int { SerialFrameDecoder.maxConsoleMessage }
 
     /// Feeds received bytes. Each response line goes to `transmit`; drops, replies and recovery
     /// events go to `observe`. Returns `.reset` when a reset request was answered: the caller
@@ -97,15 +118,16 @@ public struct SerialLink<Server: SMPRequestHandler> {
     }
 
     static func answer(
-        server: inout Server, decoder: inout ConsoleFrameDecoder, lineLength: Int,
+        server: inout Server, decoder: inout SerialFrameDecoder, lineLength: Int,
         response: UnsafeMutableRawBufferPointer, transmit: (UnsafeRawBufferPointer) -> Void
     ) -> RecoveryReply {
-        decoder.withPacket { packet in
+        let framing = decoder.packetFraming
+        return decoder.withPacket { packet in
             let reply = server.handle(request: packet, response: response)
             if reply.length > 0 {
-                ConsoleFrameEncoder.encode(
+                SerialFrameEncoder.encode(
                     message: UnsafeRawBufferPointer(rebasing: response[0..<reply.length]),
-                    lineLength: lineLength, emit: transmit)
+                    framing: framing, lineLength: lineLength, emit: transmit)
             }
             return reply
         }
@@ -114,7 +136,7 @@ public struct SerialLink<Server: SMPRequestHandler> {
     /// What a reset does to the link: the upload state and any partial frame are lost.
     public mutating func reboot() {
         server.reboot()
-        decoder = ConsoleFrameDecoder()
+        decoder.reset()
     }
 }
 

@@ -16,8 +16,14 @@ public enum FrameDropReason: Error, Equatable, Sendable {
     case continuationWithoutStart
     /// The length prefix announces no SMP message at all (≤ 2 bytes: just a CRC).
     case tooShort
-    /// The SMP header is unusable for a request (see ``SMPHeader/parseRequest(_:)``).
+    /// The SMP header is unusable for a request (see ``SMPHeader/parseRequest(_:)``); in the raw
+    /// framing, a first byte whose op is not READ or WRITE (MCUboot discards the buffer).
     case badHeader
+    /// A COBS frame ended (`00`) inside a block: it was cut short.
+    case badCOBS
+    /// A partial raw message saw no byte for the input timeout (MCUboot's
+    /// `BOOT_SERIAL_RAW_PROTOCOL_INPUT_TIMEOUT_MS`, 3000 by default) and was discarded.
+    case inputTimeout
 
     public var description: StaticString {
         switch self {
@@ -29,6 +35,8 @@ public enum FrameDropReason: Error, Equatable, Sendable {
         case .continuationWithoutStart: "continuation without start"
         case .tooShort: "packet too short"
         case .badHeader: "bad SMP header"
+        case .badCOBS: "COBS frame cut short"
+        case .inputTimeout: "partial raw packet timed out"
         }
     }
 }
@@ -36,7 +44,7 @@ public enum FrameDropReason: Error, Equatable, Sendable {
 /// What one fed byte produced.
 public enum ConsoleEvent: Equatable, Sendable {
     /// A complete, CRC-checked SMP message (header + payload) of `count` bytes is available
-    /// through ``ConsoleFrameDecoder/withPacket(_:)`` until the next byte is fed.
+    /// through the decoder's `withPacket` until the next byte is fed.
     case packet(count: Int)
     /// A frame was discarded.
     case dropped(FrameDropReason)

@@ -61,6 +61,11 @@ public final class SerialConsole {
     /// stage listens this many milliseconds for a valid SMP frame; one latches serial recovery
     /// (until a reset), otherwise the application starts. 0: no window.
     public var waitForDFUMilliseconds = 0
+    /// The raw protocol's input timeout (MCUboot `BOOT_SERIAL_RAW_PROTOCOL_INPUT_TIMEOUT_MS`,
+    /// 3000 by default): a partial raw message this long without a byte is dropped.
+    public var rawInputTimeoutMilliseconds = 3000
+    /// When the last byte arrived (monotonic seconds).
+    private var lastInputAt = SerialConsole.monotonicSeconds()
 
     /// Who serves the console.
     public enum Stage: Equatable, Sendable {
@@ -87,8 +92,25 @@ public final class SerialConsole {
         while !shouldStop() {
             checkDFUWindow()
             guard let bytes = port.read(timeoutMilliseconds: stageIsWaiting ? 10 : 100) else { return }
-            if !bytes.isEmpty { process(bytes) }
+            if !bytes.isEmpty {
+                lastInputAt = Self.monotonicSeconds()
+                process(bytes)
+            } else {
+                checkInputTimeout()
+            }
         }
+    }
+
+    /// Drops a stalled partial raw message once the line has been quiet for
+    /// ``rawInputTimeoutMilliseconds`` (a no-op for the console and COBS framings).
+    public func checkInputTimeout(now: Double = SerialConsole.monotonicSeconds()) {
+        guard board.framing == .raw || board.framing == .auto,
+              now - lastInputAt >= Double(rawInputTimeoutMilliseconds) / 1000
+        else { return }
+        var output: [UInt8] = []
+        let textAllowed = board.consoleTextAllowed
+        board.inputIdle(application: stage == .application) { event in self.observe(event, output: &output, textAllowed: textAllowed) }
+        if !output.isEmpty { port.write(output) }
     }
 
     var stageIsWaiting: Bool { if case .waitingForDFU = stage { true } else { false } }
@@ -103,20 +125,23 @@ public final class SerialConsole {
     /// Handles one batch of received bytes.
     public func process(_ bytes: [UInt8]) {
         var output: [UInt8] = []
+        // Read before the link is busy (the observer runs inside its access); in auto, what the
+        // previous request came in decides.
+        let textAllowed = board.consoleTextAllowed
         var replied = false
         let action: RecoveryAction
         if stage == .application {
             action = board.receiveApplication(
                 bytes,
                 transmit: { output.append(contentsOf: $0) },
-                observe: { event in self.observe(event, output: &output) })
+                observe: { event in self.observe(event, output: &output, textAllowed: textAllowed) })
         } else {
             action = board.receive(
                 bytes,
                 transmit: { output.append(contentsOf: $0) },
                 observe: { event in
                     if case .replied = event { replied = true }
-                    self.observe(event, output: &output)
+                    self.observe(event, output: &output, textAllowed: textAllowed)
                 })
         }
         if replied, stageIsWaiting {
@@ -171,15 +196,15 @@ public final class SerialConsole {
         stage = .application
         let line = board.applicationBanner()
         log(line)
-        port.write(Array((line + "\n").utf8))
+        if board.consoleTextAllowed { port.write(Array((line + "\n").utf8)) }
     }
 
-    private func observe(_ event: LinkEvent, output: inout [UInt8]) {
+    private func observe(_ event: LinkEvent, output: inout [UInt8], textAllowed: Bool) {
         switch event {
         case .dropped(let reason, let total):
             let line = "lifeboat: dropped frame: \(reason.description) (\(total) dropped since start)"
             log(line)
-            if diagnosticsOnConsole { output.append(contentsOf: Array((line + "\n").utf8)) }
+            if diagnosticsOnConsole, textAllowed { output.append(contentsOf: Array((line + "\n").utf8)) }
         case .replied:
             break
         case .recovery(let event):

@@ -4,6 +4,7 @@ import FlashKit
 import Foundation
 import NRF
 import Recovery
+import SMP
 
 /// How a simulated board reaches its flash.
 public enum FlashBackend: Sendable {
@@ -112,6 +113,33 @@ public final class SimulatedBoard {
     public var retainedBootMode: UInt8 = 0
     /// The recovery button is held (at every reset while true).
     public var recoveryButtonHeld = false
+
+    /// The serial framing of the console, for the boot stage's recovery and the application
+    /// alike (``SMP/SerialFraming``; `.auto` answers each request in its own).
+    public var framing: SerialFraming {
+        get { link.framing }
+        set {
+            link.framing = newValue
+            applicationLink.framing = newValue
+        }
+    }
+
+    /// Whether plain-text lines (diagnostics, the application's banner) may go on the console:
+    /// with the console framing, and in auto while the last request came in it. A raw or COBS
+    /// client would take text for the start of a message.
+    public var consoleTextAllowed: Bool {
+        switch framing {
+        case .console: true
+        case .raw, .cobs: false
+        case .auto: link.lastFraming == .console && applicationLink.lastFraming == .console
+        }
+    }
+
+    /// The serial line has been quiet for the raw protocol's input timeout (see
+    /// ``Recovery/SerialLink/inputIdle(observe:)``).
+    public func inputIdle(application: Bool, observe: (LinkEvent) -> Void = { _ in }) {
+        if application { applicationLink.inputIdle(observe: observe) } else { link.inputIdle(observe: observe) }
+    }
 
     /// The upgrade strategy the boot stage runs; recovery's and the application's trailer writes
     /// and bootloader-info mode follow it.

@@ -5,6 +5,9 @@ import LifeboatHost
 import MCUbootImage
 import Recovery
 import Simulation
+import SMP
+
+extension SerialFraming: ExpressibleByArgument {}
 
 /// `lifeboat sim`: the simulator (`run`, the default) and its power-cut sweeps (`sweep`).
 struct Sim: ParsableCommand {
@@ -13,7 +16,7 @@ struct Sim: ParsableCommand {
         discussion: """
             `lifeboat sim [run] [options]` runs the board (see `lifeboat sim run --help` for its \
             options: --board, --layout, --policy, --state, --key, --strategy, --button, \
-            --wait-for-dfu, --stdio, --tcp). `lifeboat sim sweep` cuts the power at every flash \
+            --wait-for-dfu, --framing, --stdio, --tcp). `lifeboat sim sweep` cuts the power at every flash \
             operation of a scenario (see `lifeboat sim sweep --help`).
             """,
         subcommands: [SimRun.self, Sweep.self],
@@ -40,6 +43,9 @@ struct SimRun: ParsableCommand {
             os reset with boot_mode 1 to enter recovery, enumeration group). Frames that fail \
             (bad CRC, bad base64, over-long line) get no SMP reply, as in MCUboot, but a \
             plain-text line on the console and on stderr. Stop with Ctrl-C. \
+            --framing raw|cobs serves MCUboot's raw protocol or its COBS framing instead \
+            (smpclient's SMPSerialRawTransport, bare or with framing=Cobs()), and auto all three, \
+            each reply in its request's framing; with raw or cobs no plain text goes on the console. \
             `lifeboat sim sweep` runs power-cut sweeps instead (see its --help).
             """
     )
@@ -77,7 +83,14 @@ struct SimRun: ParsableCommand {
     @Option(name: .customLong("wait-for-dfu"), help: "After deciding to boot, listen this many milliseconds for an SMP frame; one latches serial recovery until reset (MCUboot's BOOT_SERIAL_WAIT_FOR_DFU, e.g. 500).")
     var waitForDFU = 0
 
+    @Option(help: "Serial framing: console (MCUboot's default: base64 lines with a CRC), raw (CONFIG_BOOT_SERIAL_RAW_PROTOCOL: bare SMP messages), cobs (COBS + CRC-16, smpclient's Cobs()), or auto (each request in whichever it comes; the reply in the same).")
+    var framing: SerialFraming = .console
+
+    @Option(name: .customLong("raw-timeout"), help: "Milliseconds of silence after which a partial raw message is dropped (raw and auto framings; MCUboot's BOOT_SERIAL_RAW_PROTOCOL_INPUT_TIMEOUT_MS).")
+    var rawTimeout = 3000
+
     func validate() throws {
+        guard rawTimeout > 0 else { throw ValidationError("--raw-timeout must be at least 1 millisecond") }
         guard waitForDFU >= 0 else { throw ValidationError("--wait-for-dfu must be 0 or more milliseconds") }
         guard !(stdio && tcp != nil) else { throw ValidationError("--stdio and --tcp both choose the serial port: give one") }
     }
@@ -119,14 +132,19 @@ struct SimRun: ParsableCommand {
         if strategy == .swapUsingScratch && board.slots.scratch == nil {
             printStatus("warning: layout \(board.layout.name) has no mcuboot_scratch partition: with swap-scratch no upgrade can be carried out (try --layout nrf52840dk_scratch)")
         }
+        board.framing = framing
         board.recoveryButtonHeld = button
         if button, board.board.recoveryButton == nil {
             printStatus("warning: board \(board.board.name) has no recovery button in its descriptor; --button has no effect")
+        }
+        if framing != .console {
+            printStatus("framing: \(framing.rawValue)" + (framing == .cobs ? "" : ", partial raw messages dropped after \(rawTimeout) ms of silence") + "; no plain-text lines on the console" + (framing == .auto ? " unless the last request came in the console framing" : ""))
         }
         printStatus("boot stage: strategy \(strategy.name)" + (button ? ", recovery button held" : "") + (waitForDFU > 0 ? ", wait for DFU \(waitForDFU) ms" : ""))
         let console = SerialConsole(board: board, port: port, log: printStatus)
         console.diagnosticsOnConsole = !quietConsole
         console.waitForDFUMilliseconds = waitForDFU
+        console.rawInputTimeoutMilliseconds = rawTimeout
         console.runBootStage()
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }

@@ -86,6 +86,35 @@ struct SmpmgrInteropTests {
         #expect(Array(flash[0xC000..<(0xC000 + image.count)]) == image)
     }
 
+    /// smpclient's raw serial transport, bare (MCUboot's raw protocol) and with `framing=Cobs()`,
+    /// unchanged against `lifeboat sim --framing raw|cobs|auto`: echo, an upload in messages of
+    /// the whole reported buffer (2048 bytes, no framing overhead), and a state read listing the
+    /// image's hash. In auto, smpmgr's console framing then works on the same port too.
+    @Test(arguments: [("raw", "raw"), ("cobs", "cobs"), ("auto", "raw"), ("auto", "cobs")])
+    func smpclientRawTransportsUpload(simFraming: String, client: String) throws {
+        let dir = try TemporaryDirectory()
+        let image = try signedImage(applicationBytes(count: 25_000, seed: 5), version: "2.1.0", in: dir)
+        let sim = try RunningSimulator(arguments: ["--framing", simFraming])
+        defer { sim.stop() }
+        let script = packageRoot.appendingPathComponent("Tests/LifeboatHostTests/Fixtures/smpclient_raw_upload.py").path
+        let result = try run(pythonTool("python3")!, [script, sim.port, dir.path("signed.bin"), client], timeout: 120)
+        #expect(result.status == 0, "\(result.output.suffix(2000))")
+        let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        #expect(json?["echo"] as? String == "raw hello")
+        #expect(json?["largest_request"] as? Int == 2048, "messages of the whole buf_size")
+        #expect(json?["final_offset"] as? Int == image.count)
+        let digest = Array(image[0..<(0x200 + 25_000)]).withUnsafeBytes { SHA256.hash($0) }
+        let hex = digest.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+        #expect(json?["hashes"] as? [String] == [hex])
+        let flash = try sim.flash()
+        #expect(Array(flash[0xC000..<(0xC000 + image.count)]) == image)
+        #expect(flash[0x82000...].allSatisfy { $0 == 0xFF })
+        if simFraming == "auto" {
+            let echo = try run(smpmgr, ["--port", sim.port, "os", "echo", "console too"])
+            #expect(echo.status == 0 && echo.output.contains("r='console too'"), "\(echo.output)")
+        }
+    }
+
     /// A line-length mismatch (smpmgr's classic silent hang): the simulator explains each drop on
     /// the console and stderr instead of staying silent.
     @Test func overlongLinesAreExplained() throws {

@@ -9,6 +9,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `ConsoleFrameDecoder` on a raw console byte stream; every delivered packet re-encodes and
     /// decodes to itself.
     case console
+    /// ``SMP/SerialFrameDecoder`` in each framing (console, raw, COBS, auto) with quiet-line
+    /// timeouts; every delivered packet fits its buffer and survives re-framing.
+    case framing
     /// `CBORReader`: skipping, typed reads, the map scanner and the request-body check agree.
     case cbor
     /// `SMPHeader` parsing, request checks, encoding round trip.
@@ -28,6 +31,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         var violations = FuzzViolations()
         switch self {
         case .console: ConsoleFuzz.run(input, &violations)
+        case .framing: FramingFuzz.run(input, &violations)
         case .cbor: CBORFuzz.run(input, &violations)
         case .smpHeader: SMPHeaderFuzz.run(input, &violations)
         case .server: ServerFuzz.run(input, &violations)

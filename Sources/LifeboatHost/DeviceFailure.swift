@@ -1,4 +1,5 @@
 import Foundation
+import SMP
 
 /// Why a `lifeboat device` command failed, and the exit status that says so. One owner for the
 /// mapping from failures to exit codes: the CLI's `--help` and `--json` both read it from here.
@@ -75,7 +76,7 @@ extension DeviceFailure {
             switch error {
             case .timeout(let command, let seconds):
                 let diagnosis = client.map {
-                    LinkDiagnosis(observed: $0.observed, endpoint: $0.transport.endpoint, lineLength: $0.lineLength, answeredEarlier: $0.answered)
+                    LinkDiagnosis(observed: $0.observed, endpoint: $0.transport.endpoint, lineLength: $0.lineLength, answeredEarlier: $0.answered, framing: $0.framing)
                 }
                 self.init(.noAnswer, "\(command): no answer within \(seconds) s" + (diagnosis.map { ". " + $0.text } ?? ""))
             case .device(let command, let rc):
@@ -132,8 +133,19 @@ public struct LinkDiagnosis: Sendable, Equatable {
     public var cause: Cause
     public var text: String
 
-    public init(observed o: LinkObservation, endpoint: String, lineLength: Int, answeredEarlier: Int = 0) {
-        let endpoint = "\(endpoint) (console framing, \(lineLength)-byte lines)"
+    public init(observed o: LinkObservation, endpoint: String, lineLength: Int, answeredEarlier: Int = 0, framing: SerialFraming = .console) {
+        let framingText = switch framing {
+        case .console: "console framing, \(lineLength)-byte lines"
+        case .raw: "raw framing"
+        case .cobs: "COBS framing"
+        case .auto: "console, raw and COBS framings"
+        }
+        let endpoint = "\(endpoint) (\(framingText))"
+        let otherFraming = switch framing {
+        case .console: ", or it speaks MCUboot's raw protocol (CONFIG_BOOT_SERIAL_RAW_PROTOCOL) or COBS framing: try --framing raw, cobs or auto"
+        case .raw, .cobs: ", or it speaks another framing: try --framing auto (console, raw and COBS in turn)"
+        case .auto: ""
+        }
         let sample = o.otherLines.suffix(2).map { "'\($0)'" }.joined(separator: ", ")
         if let dropped = o.otherLines.last(where: { $0.contains("dropped") || $0.contains("too long") }) {
             cause = .frameDropped
@@ -143,7 +155,7 @@ public struct LinkDiagnosis: Sendable, Equatable {
             text = "\(endpoint) answered \(answeredEarlier) earlier request(s) but nothing came back for this one: the device may still be working on it (validating an image, erasing flash; slow on small cores and emulators): raise --timeout, or it reset or left recovery meanwhile"
         } else if o.bytes == 0 {
             cause = .silent
-            text = "Nothing came back from \(endpoint), not one byte. Likely: the board is not in serial recovery (hold its button at reset, or `lifeboat device reset --bootloader` from the application), the wrong port, TX/RX swapped, hardware flow control on the device side, or the device's line buffer is shorter than our \(lineLength)-byte lines (it then drops each line silently)"
+            text = "Nothing came back from \(endpoint), not one byte. Likely: the board is not in serial recovery (hold its button at reset, or `lifeboat device reset --bootloader` from the application), the wrong port, TX/RX swapped, hardware flow control on the device side\(framing == .console ? ", or the device's line buffer is shorter than our \(lineLength)-byte lines (it then drops each line silently)" : "")\(otherFraming)"
         } else if o.frames == 0 && o.droppedFrames == 0 && o.otherBytes > 0 && o.unprintableBytes * 4 >= o.otherBytes {
             cause = .garbage
             text = "\(o.bytes) bytes came back from \(endpoint) but no frame, and most are unprintable: a wrong baud rate is the usual cause (try the device's console baud, e.g. --baud 115200); sample \(sample)"

@@ -109,6 +109,16 @@ public final class SMPClient {
     public var retryBackoff = 0.1
     /// Console framing line length (MCUboot's `BOOT_MAX_LINE_INPUT_LEN`).
     public var lineLength = 128
+    /// How requests are framed: the console framing (MCUboot's default), MCUboot's raw protocol,
+    /// or COBS. `.auto` asks in each of them in turn (raw, COBS, console) until the device answers
+    /// one, then keeps it (``detectedFraming``).
+    public var framing: SerialFraming = .console {
+        didSet { decoder.framing = framing == .auto ? .console : framing }
+    }
+    /// With `.auto`: the framing the device answered in (nil until one did).
+    public private(set) var detectedFraming: SerialFraming?
+    /// With `.auto`: seconds to wait for an answer in each framing before trying the next.
+    public var probeTimeout = 1.0
     /// SMP protocol version of requests (0: v1, 1: v2).
     public var version: UInt8 = 1
     /// Largest SMP message (header + CBOR) to send: 169 until params say more (smpclient's
@@ -123,7 +133,7 @@ public final class SMPClient {
         didSet { if let mtuLimit { maxMessageSize = min(maxMessageSize, mtuLimit) } }
     }
     private var sequence: UInt8 = 0
-    private var decoder = ConsoleFrameDecoder()
+    private var decoder = SerialFrameDecoder(framing: .console)
     /// What came back on the link since the last request was sent: the evidence for a diagnosis
     /// when nothing answers it.
     public private(set) var observed = LinkObservation()
@@ -141,6 +151,9 @@ public final class SMPClient {
         _ name: String, operation: SMPOperation, group: UInt16, command: UInt8, body: CBORValue = .map([]),
         timeout: Double? = nil
     ) throws -> SMPResponse {
+        if framing == .auto {
+            return try probe(name, operation: operation, group: group, command: command, body: body, timeout: timeout)
+        }
         let payload = body.encoded()
         sequence &+= 1
         let header = SMPHeader(
@@ -151,7 +164,7 @@ public final class SMPClient {
         message += payload
         var wire: [UInt8] = []
         message.withUnsafeBytes { raw in
-            ConsoleFrameEncoder.encode(message: raw, lineLength: lineLength) { wire.append(contentsOf: $0) }
+            SerialFrameEncoder.encode(message: raw, framing: framing, lineLength: lineLength) { wire.append(contentsOf: $0) }
         }
         observed = LinkObservation()
         try transport.write(wire)
@@ -160,6 +173,7 @@ public final class SMPClient {
         while true {
             let remaining = deadline.timeIntervalSinceNow
             let bytes = try transport.read(timeout: max(0, remaining))
+            if bytes.isEmpty, case .dropped? = decoder.inputIdle() { observed.droppedFrames += 1 }
             for byte in bytes {
                 observe(byte)
                 switch decoder.feed(byte) {
@@ -179,6 +193,34 @@ public final class SMPClient {
                 throw SMPClientError.timeout(command: name, seconds: limit)
             }
         }
+    }
+
+    /// `.auto`: the request in each framing in turn until one is answered; that framing stays.
+    ///
+    /// Raw first: a console request would make a raw device drop everything until its line has
+    /// been quiet for its input timeout (MCUboot: 3 s), longer than a probe waits; raw bytes are
+    /// harmless to the others once each is resynchronised: the COBS request follows a `00` (which
+    /// ends the partial frame the raw bytes left), the console one, last, a newline (which ends
+    /// the partial line the binary requests left).
+    private func probe(
+        _ name: String, operation: SMPOperation, group: UInt16, command: UInt8, body: CBORValue, timeout: Double?
+    ) throws -> SMPResponse {
+        var tried: [String] = []
+        for candidate in [SerialFraming.raw, .cobs, .console] {
+            framing = candidate
+            if candidate == .cobs { try transport.write([0x00]) }
+            if candidate == .console { try transport.write([0x0A]) }
+            do {
+                let response = try request(name, operation: operation, group: group, command: command, body: body,
+                                           timeout: min(timeout ?? self.timeout, probeTimeout))
+                detectedFraming = candidate
+                return response
+            } catch SMPClientError.timeout {
+                tried.append(candidate.rawValue)
+            }
+        }
+        framing = .auto
+        throw SMPClientError.timeout(command: "\(name) (asked in the \(tried.joined(separator: ", ")) framings)", seconds: min(timeout ?? self.timeout, probeTimeout))
     }
 
     /// Sorts the bytes that arrive into console frame lines and everything else (log lines, a
@@ -228,12 +270,15 @@ public final class SMPClient {
     }
 
     /// MCUmgr params: the device's reassembly buffer. Raises the message size to `buf_size - 4`
-    /// (the frame's length prefix and CRC share the buffer). Nil when the device does not support it.
+    /// in the console framing (the frame's length prefix and CRC share the buffer), to `buf_size`
+    /// in the raw and COBS ones (as smpclient's raw transport). Nil when the device does not
+    /// support it.
     @discardableResult
     public func readParameters() throws -> (bufferSize: Int, bufferCount: Int)? {
         let r = try request("mcumgr params", operation: .read, group: SMPGroup.os, command: OSCommand.mcumgrParams)
         guard let size = r.body["buf_size"]?.intValue, let count = r.body["buf_count"]?.intValue else { return nil }
-        maxMessageSize = max(64, min(size - 4, Int(UInt16.max), mtuLimit ?? Int.max))
+        let whole = framing == .raw || framing == .cobs
+        maxMessageSize = max(64, min(whole ? size : size - 4, Int(UInt16.max), mtuLimit ?? Int.max))
         return (size, count)
     }
 

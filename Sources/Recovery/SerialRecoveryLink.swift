@@ -13,39 +13,37 @@ public protocol SMPRequestHandler {
 
 extension RecoveryServer: SMPRequestHandler {}
 
-/// Serial recovery over a serial line.
-public typealias SerialRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>>
+/// Serial recovery over a serial line, in any framing (chosen at run time: the simulator).
+public typealias SerialRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>, SerialFrameDecoder>
+
+/// Serial recovery over the console framing only: what a boot stage links (MCUboot's default;
+/// the raw and COBS decoders' code and stack stay out of the image).
+public typealias ConsoleRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>, ConsoleFrameDecoder>
 
 /// SMP over a serial line: bytes in from the UART, framed replies out to it.
 ///
-/// Joins ``SMP/SerialFrameDecoder`` (the console framing's reassembly, base64 and CRC; or
-/// MCUboot's raw protocol, or COBS, or each message in whichever of them it came in), a handler
+/// Joins a decoder (``SMP/ConsoleFrameDecoder``: the console framing's reassembly, base64 and
+/// CRC; or ``SMP/SerialFrameDecoder``, which also reads MCUboot's raw protocol and COBS, or each
+/// message in whichever of them it came in), a handler
 /// (``RecoveryServer``) and ``SMP/SerialFrameEncoder``, which answers in the request's framing.
 /// In the raw framing the owner calls ``inputIdle(observe:)`` once the line has been quiet for
 /// the input timeout (MCUboot: 3000 ms), which drops a stalled partial message. A frame that fails is dropped without an SMP reply, as in
 /// MCUboot (clients only ever see a timeout), but unlike MCUboot the drop is counted and reported
 /// to the caller, which can print a human-readable line on the console (clients skip non-frame text).
-public struct SerialLink<Server: SMPRequestHandler> {
+public struct SerialLink<Server: SMPRequestHandler, Decoder: SMPFrameDecoding> {
     public var server: Server
-    public private(set) var decoder: SerialFrameDecoder
+    public private(set) var decoder: Decoder
     /// Frames dropped since start (64 bits, wrapping: see ``RecoveryStatistics``).
     public internal(set) var droppedFrames: UInt64 = 0
     /// Line length of responses (MCUboot: 128, i.e. 124 base64 characters per line).
     public var lineLength = 128
 
-    /// The framing accepted (``SMP/SerialFraming/auto``: any, per message). Changing it forgets a
-    /// partial message.
-    public var framing: SerialFraming {
-        get { decoder.framing }
-        set { decoder.framing = newValue }
-    }
-
     /// The framing the last request came in, which its reply used.
     public var lastFraming: SerialFraming { decoder.packetFraming }
 
-    public init(server: Server, framing: SerialFraming = .console) {
+    public init(server: Server, decoder: Decoder = Decoder()) {
         self.server = server
-        self.decoder = SerialFrameDecoder(framing: framing)
+        self.decoder = decoder
     }
 
     /// The line has been quiet for the input timeout: see ``SMP/SerialFrameDecoder/inputIdle()``.
@@ -118,7 +116,7 @@ public struct SerialLink<Server: SMPRequestHandler> {
     }
 
     static func answer(
-        server: inout Server, decoder: inout SerialFrameDecoder, lineLength: Int,
+        server: inout Server, decoder: inout Decoder, lineLength: Int,
         response: UnsafeMutableRawBufferPointer, transmit: (UnsafeRawBufferPointer) -> Void
     ) -> RecoveryReply {
         let framing = decoder.packetFraming
@@ -137,6 +135,19 @@ public struct SerialLink<Server: SMPRequestHandler> {
     public mutating func reboot() {
         server.reboot()
         decoder.reset()
+    }
+}
+
+extension SerialLink where Decoder == SerialFrameDecoder {
+    public init(server: Server, framing: SerialFraming) {
+        self.init(server: server, decoder: SerialFrameDecoder(framing: framing))
+    }
+
+    /// The framing accepted (``SMP/SerialFraming/auto``: any, per message). Changing it forgets a
+    /// partial message.
+    public var framing: SerialFraming {
+        get { decoder.framing }
+        set { decoder.framing = newValue }
     }
 }
 

@@ -80,3 +80,29 @@ public enum COBS {
         try emitByte(0)
     }
 }
+
+/// A decoder a serial link can run: ``ConsoleFrameDecoder`` (the console framing only, what a
+/// boot stage links: the other framings' code stays out of its image) or ``SerialFrameDecoder``
+/// (any framing, chosen at run time).
+public protocol SMPFrameDecoding {
+    init()
+    /// The framing of the last delivered packet (the reply goes out in it).
+    var packetFraming: SerialFraming { get }
+    /// Feeds one byte; a packet is lent by ``withPacket(_:)`` until the next byte.
+    mutating func feed(_ byte: UInt8) -> ConsoleEvent?
+    mutating func withPacket<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R
+    /// The line has been quiet for the input timeout (a partial raw message is dropped).
+    mutating func inputIdle() -> ConsoleEvent?
+    /// Forgets any partial message.
+    mutating func reset()
+}
+
+extension ConsoleFrameDecoder: SMPFrameDecoding {
+    public var packetFraming: SerialFraming { .console }
+    /// The console framing resynchronises on its own markers: a quiet line changes nothing.
+    public mutating func inputIdle() -> ConsoleEvent? { nil }
+}
+
+extension SerialFrameDecoder: SMPFrameDecoding {
+    public init() { self.init(framing: .console) }
+}

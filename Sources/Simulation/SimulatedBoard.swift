@@ -107,7 +107,7 @@ public final class SimulatedBoard {
     /// How the boot stage upgrades and validates (``boot(_:)``).
     public var bootConfiguration = BootConfiguration()
     /// The application stage's MCUmgr server, over the same slots (served after a boot).
-    public private(set) var applicationLink: SerialLink<ApplicationServer<BoardSlots>>
+    public private(set) var applicationLink: SerialLink<ApplicationServer<BoardSlots>, SerialFrameDecoder>
     /// The retained boot mode register (GPREGRET on nRF): survives a reset, read and cleared by
     /// the boot stage. The application's `os reset` with `boot_mode` 1 sets it.
     public var retainedBootMode: UInt8 = 0

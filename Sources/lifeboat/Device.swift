@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LifeboatHost
 import Simulation
+import SMP
 
 /// `lifeboat device`: the host client for a board in serial recovery or running an MCUmgr
 /// application, over a serial port, a TCP socket (QEMU, `lifeboat sim --tcp`) or an in-process
@@ -88,6 +89,9 @@ struct LinkOptions: ParsableArguments {
     @Option(help: "Console framing line length (MCUboot's BOOT_MAX_LINE_INPUT_LEN is 128).")
     var lineLength = 128
 
+    @Option(help: "Serial framing: console (MCUboot's default), raw (CONFIG_BOOT_SERIAL_RAW_PROTOCOL), cobs (COBS + CRC-16), or auto (asks in raw, COBS and console in turn until the device answers, then keeps that one).")
+    var framing: SerialFraming = .console
+
     @Option(help: "Largest SMP message to send (header + CBOR); params never raise it past this.")
     var mtu: Int?
 
@@ -124,6 +128,7 @@ struct LinkOptions: ParsableArguments {
                 return try TCPTransport(host: address.host, port: address.port, connectTimeout: timeout)
             }
             let board = try loadSimulatedBoard(board: sim!, layout: layout, policy: policy, state: state)
+            board.framing = .auto  // the in-process board answers whichever framing --framing sends
             let transport = LoopbackTransport(board: board, baud: nil)
             transport.console.runBootStage()
             return transport
@@ -157,6 +162,7 @@ struct LinkOptions: ParsableArguments {
     func session() throws(DeviceFailure) -> DeviceSession {
         let client = SMPClient(transport: try open(), timeout: timeout)
         client.lineLength = lineLength
+        client.framing = framing
         client.mtuLimit = mtu
         let session = DeviceSession(client: client)
         if !json { session.log = { printStatus($0) } }
@@ -303,9 +309,13 @@ struct DeviceInfo: ParsableCommand {
             fields["buf_size"] = p.map { .number(Double($0.bufferSize)) } ?? .null
             fields["buf_count"] = p.map { .number(Double($0.bufferCount)) } ?? .null
             fields["endpoint"] = .string(session.client.transport.endpoint)
+            let framing = session.client.framing
+            fields["framing"] = .string(framing.rawValue)
+            let framingText = framing.rawValue + (session.client.detectedFraming != nil ? " (detected: --framing auto)" : "")
             let modes = [0: "single application", 1: "swap using scratch", 2: "overwrite only", 3: "swap using move", 4: "direct XIP", 5: "direct XIP with revert", 6: "RAM load", 7: "firmware loader", 9: "swap using offset"]
             return """
                 \(session.client.transport.endpoint): \(mode == .recovery ? "serial recovery" : "an application with MCUmgr")
+                framing: \(framingText)
                 bootloader: \(name ?? "not reported")\(bootMode.map { ", mode \($0) (\(modes[$0] ?? "unknown"))" } ?? "")
                 params: \(p.map { "buf_size \($0.bufferSize), buf_count \($0.bufferCount)" } ?? "not answered") → \(session.client.maxMessageSize)-byte messages
                 """

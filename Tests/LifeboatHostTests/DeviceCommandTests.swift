@@ -105,6 +105,32 @@ struct DeviceCommandTests {
         #expect(r.output.contains("line too long") && r.output.contains("--line-length"), "\(r.output)")
     }
 
+    /// `lifeboat device --framing`: the client speaks the simulator's raw and COBS framings, and
+    /// `auto` finds whichever the board runs (raw, COBS, console in turn) and says so. An upload
+    /// in the raw framing lands byte for byte; the console client at a raw board is told to try
+    /// the other framings.
+    @Test(arguments: ["raw", "cobs", "console"])
+    func framingsAreSpokenAndDetected(boardFraming: String) throws {
+        let dir = try TemporaryDirectory()
+        let v1 = try Self.imageFile(dir, "v1.bin", version: "1.5.0", seed: 8)
+        let sim = try RunningSimulator(arguments: ["--framing", boardFraming])
+        defer { sim.stop() }
+        let info = try run(lifeboatBinary!, ["device", "--port", sim.port, "--framing", "auto", "info", "--json"])
+        #expect(info.status == 0, "\(info.output)")
+        let fields = try Self.json(info.output)
+        #expect(fields["framing"] as? String == boardFraming)
+        #expect(fields["buf_size"] as? Int == 2048)
+        let upload = try run(lifeboatBinary!, ["device", "--port", sim.port, "--framing", boardFraming, "upload", v1])
+        #expect(upload.status == 0, "\(upload.output)")
+        let image = Array(try Data(contentsOf: URL(fileURLWithPath: v1)))
+        #expect(Array(try sim.flash()[0xC000..<(0xC000 + image.count)]) == image)
+        if boardFraming == "raw" {
+            let console = try run(lifeboatBinary!, ["device", "--port", sim.port, "--timeout", "0.5", "echo", "hi"])
+            #expect(console.status == DeviceFailure.Kind.noAnswer.exitCode)
+            #expect(console.output.contains("try --framing raw, cobs or auto"), "\(console.output)")
+        }
+    }
+
     @Test func tcpLinkToTheSimulator() throws {
         let dir = try TemporaryDirectory()
         let v1 = try Self.imageFile(dir, "v1.bin", version: "1.4.2", seed: 4)

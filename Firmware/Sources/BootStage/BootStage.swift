@@ -4,6 +4,7 @@ import FirmwareRuntime
 import FlashKit
 import MCUbootImage
 import Recovery
+import SMP
 
 /// A board's console UART, polled: the boot stage has no interrupts.
 public protocol ConsolePort {
@@ -135,7 +136,7 @@ public enum BootStage {
         slots: FirmwareSlots<Device>, console: Console, configuration: RecoveryConfiguration, reset: () -> Never
     ) -> Never {
         console.line("lifeboat: serial recovery")
-        var link = SerialRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+        var link = ConsoleRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
         // The response buffer lives in this frame, which never returns: no heap.
         var responseStorage = InlineArray<2044, UInt8>(repeating: 0)
         var storage = responseStorage.mutableSpan

@@ -5,7 +5,7 @@ import LifeboatHost
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release: `swift run -c release lifeboat bench crypto`).",
-        subcommands: [Crypto.self, Soak.self]
+        subcommands: [Crypto.self, Soak.self, Recovery.self]
     )
 
     struct Crypto: ParsableCommand {

@@ -1,0 +1,64 @@
+import Foundation
+import LifeboatHost
+import SMP
+import Testing
+
+/// `lifeboat bench recovery` on the virtual clock: deterministic figures, checked against the
+/// model's own parts and the datasheet arithmetic of performance-anchors.md §1.
+@Suite struct RecoveryBenchTests {
+    let loader = DescriptorLoader(root: packageRoot)
+
+    func bench(_ board: String = "nrf52840dk", layout: String? = nil, link: BenchLink, framing: SerialFraming,
+               size: Int = 40_000, secondary: Bool = false) throws -> RecoveryBench.Result {
+        var bench = RecoveryBench(board: try loader.loadBoard(board), layout: try loader.loadLayout(layout ?? board), link: link,
+                                  framing: framing, applicationSize: size)
+        bench.secondary = secondary
+        return try bench.run()
+    }
+
+    /// The total is the link's share plus the flash's, the image lands, and the figure stays
+    /// under the limit computed from the same model.
+    @Test(arguments: [SerialFraming.console, .raw, .cobs])
+    func aRecoveryAddsUpAndStaysUnderItsLimit(framing: SerialFraming) throws {
+        let r = try bench(link: .uart(baud: 115_200), framing: framing)
+        #expect(r.verified)
+        #expect(abs(r.seconds - (r.linkSeconds + r.flashSeconds)) < 1e-9)
+        #expect(r.kibPerSecond == Double(r.imageBytes) / 1024 / r.seconds)
+        #expect(r.kibPerSecond < r.limitKiBPerSecond)
+        #expect(r.limitKiBPerSecond == min(r.flashLimitKiBPerSecond, r.linkLimitKiBPerSecond))
+        // 8N1: every byte on the wire is 10 bits.
+        #expect(abs(r.linkSeconds - Double(r.wireBytes * 10) / 115_200) < 1e-9)
+        #expect(r.requests == r.uploadRequests + 2, "params and a state read around the upload")
+    }
+
+    /// The flash limit is the datasheet's: nRF52840 4 KiB / (85 ms + 1024 × 41 µs) = 31.5 KiB/s;
+    /// the MX25R6435F sector path 4 KiB / (48 ms + 16 × 0.896 ms) ≈ 64.1 KiB/s.
+    @Test func flashLimitsAreTheDatasheetArithmetic() throws {
+        let internalFlash = try bench(link: .usb, framing: .console)
+        #expect(abs(internalFlash.flashLimitKiBPerSecond - 4.0 / (0.085 + 1024 * 0.000041)) < 0.01)
+        let qspi = try bench(layout: "nrf52840dk_qspi", link: .usb, framing: .console, secondary: true)
+        #expect(qspi.verified)
+        #expect(abs(qspi.flashLimitKiBPerSecond - 4.0 / (0.048 + 16 * 0.000896)) < 0.5, "\(qspi.flashLimitKiBPerSecond)")
+    }
+
+    /// Without base64 the UART carries a third more image per second; the console figure at
+    /// 115200 is what the demo reports (≈ 6.3 KiB/s, link and flash one after the other).
+    @Test func binaryFramingsBeatTheConsoleOnASlowUART() throws {
+        let console = try bench(link: .uart(baud: 115_200), framing: .console, size: 64 * 1024)
+        let raw = try bench(link: .uart(baud: 115_200), framing: .raw, size: 64 * 1024)
+        #expect(raw.kibPerSecond > console.kibPerSecond * 1.2)
+        #expect(raw.linkLimitKiBPerSecond > console.linkLimitKiBPerSecond * 1.3)
+        #expect(console.kibPerSecond > 6.0 && console.kibPerSecond < 6.7, "\(console.kibPerSecond)")
+        #expect(console.messageSize == 2044 && raw.messageSize == 2048)
+    }
+
+    @Test func theCLIPrintsOneJSONObject() throws {
+        let r = try run(lifeboatBinary!, ["bench", "recovery", "--link", "usb", "--framing", "cobs", "--size", "20000", "--json"])
+        #expect(r.status == 0, "\(r.output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any])
+        for key in ["kib_per_s", "seconds", "limit_kib_per_s", "requests", "wire_bytes"] { #expect(json[key] != nil, "\(key)") }
+        #expect(json["verified"] as? Bool == true && json["framing"] as? String == "cobs")
+        let bad = try run(lifeboatBinary!, ["bench", "recovery", "--link", "serial"])
+        #expect(bad.status == 64 && bad.output.contains("uart:BAUD"), "\(bad.output)")
+    }
+}

@@ -64,6 +64,10 @@ public final class SerialConsole {
     /// The raw protocol's input timeout (MCUboot `BOOT_SERIAL_RAW_PROTOCOL_INPUT_TIMEOUT_MS`,
     /// 3000 by default): a partial raw message this long without a byte is dropped.
     public var rawInputTimeoutMilliseconds = 3000
+    /// `--realtime`: seconds the board would take for one batch, from the bytes received, the
+    /// flash work they caused (virtual clock) and the bytes answered; each answer is held that
+    /// long, so clients see the board's speed and timeouts. Nil: answer at once.
+    public var pace: ((_ received: Int, _ flashSeconds: Double, _ answered: Int) -> Double)?
     /// When the last byte arrived (monotonic seconds).
     private var lastInputAt = SerialConsole.monotonicSeconds()
 
@@ -124,6 +128,7 @@ public final class SerialConsole {
 
     /// Handles one batch of received bytes.
     public func process(_ bytes: [UInt8]) {
+        let clockBefore = board.clock.seconds
         var output: [UInt8] = []
         // Read before the link is busy (the observer runs inside its access); in auto, what the
         // previous request came in decides.
@@ -148,6 +153,10 @@ public final class SerialConsole {
             // MCUboot latches on the first valid frame of any command, until the next reset.
             stage = .recovery
             log("boot: SMP frame within the wait-for-DFU window: staying in serial recovery until reset")
+        }
+        if let pace {
+            let hold = pace(bytes.count, board.clock.seconds - clockBefore, output.count)
+            if hold > 0 { usleep(UInt32(min(hold, 60) * 1_000_000)) }
         }
         if !output.isEmpty { port.write(output) }
         if action == .reset { reset() }

@@ -16,7 +16,7 @@ struct Sim: ParsableCommand {
         discussion: """
             `lifeboat sim [run] [options]` runs the board (see `lifeboat sim run --help` for its \
             options: --board, --layout, --policy, --state, --key, --strategy, --button, \
-            --wait-for-dfu, --framing, --stdio, --tcp). `lifeboat sim sweep` cuts the power at every flash \
+            --wait-for-dfu, --framing, --realtime, --stdio, --tcp). `lifeboat sim sweep` cuts the power at every flash \
             operation of a scenario (see `lifeboat sim sweep --help`).
             """,
         subcommands: [SimRun.self, Sweep.self],
@@ -86,10 +86,17 @@ struct SimRun: ParsableCommand {
     @Option(help: "Serial framing: console (MCUboot's default: base64 lines with a CRC), raw (CONFIG_BOOT_SERIAL_RAW_PROTOCOL: bare SMP messages), cobs (COBS + CRC-16, smpclient's Cobs()), or auto (each request in whichever it comes; the reply in the same).")
     var framing: SerialFraming = .console
 
+    @Flag(help: "Pace the port to the board: each answer is held for the time the board would take (the request's bytes on --link, the flash work on the datasheet timings, the answer's bytes), so clients see its real speed and timeouts.")
+    var realtime = false
+
+    @Option(help: "With --realtime: uart:BAUD (default: the board's console baud) or usb (CDC-ACM).")
+    var link: String?
+
     @Option(name: .customLong("raw-timeout"), help: "Milliseconds of silence after which a partial raw message is dropped (raw and auto framings; MCUboot's BOOT_SERIAL_RAW_PROTOCOL_INPUT_TIMEOUT_MS).")
     var rawTimeout = 3000
 
     func validate() throws {
+        if let link { guard BenchLink(parsing: link) != nil else { throw ValidationError("--link is uart:BAUD (e.g. uart:115200) or usb") } }
         guard rawTimeout > 0 else { throw ValidationError("--raw-timeout must be at least 1 millisecond") }
         guard waitForDFU >= 0 else { throw ValidationError("--wait-for-dfu must be 0 or more milliseconds") }
         guard !(stdio && tcp != nil) else { throw ValidationError("--stdio and --tcp both choose the serial port: give one") }
@@ -145,6 +152,11 @@ struct SimRun: ParsableCommand {
         console.diagnosticsOnConsole = !quietConsole
         console.waitForDFUMilliseconds = waitForDFU
         console.rawInputTimeoutMilliseconds = rawTimeout
+        if realtime {
+            let model = link.flatMap(BenchLink.init(parsing:)) ?? .uart(baud: board.board.console.baud)
+            console.pace = { received, flash, answered in model.seconds(received) + flash + model.seconds(answered) }
+            printStatus("realtime: answers paced to \(model) and the flash's datasheet timings")
+        }
         console.runBootStage()
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }

@@ -97,6 +97,36 @@ import Testing
         #expect(log.last == "lifeboat: dropped frame: line too long (2 dropped since start)")
     }
 
+    /// `--realtime`'s hook sees each batch's received bytes, the flash work it caused on the
+    /// virtual clock and the bytes answered; in the raw framing no text goes on the console,
+    /// not even a drop's diagnostic.
+    @Test func pacingSeesBytesAndFlashWork() throws {
+        var timed = Self.board
+        timed.flash = [FlashDeviceDescription(
+            name: "internal", region: "flash_primary", size: 0x100000, eraseSize: 0x1000, writeSize: 4, erasedValue: 0xFF,
+            controller: "nvmc", pageEraseMicroseconds: 85_000, wordWriteMicroseconds: 41)]
+        let board = try SimulatedBoard(board: timed, layout: Self.layout(), configuration: Self.configuration)
+        let port = CapturePort()
+        let console = SerialConsole(board: board, port: port)
+        var seen: [(Int, Double, Int)] = []
+        console.pace = { seen.append(($0, $1, $2)); return 0 }
+        let body: [UInt8] = [0xA4, 0x65] + Array("image".utf8) + [0x00, 0x63] + Array("len".utf8) + [0x10, 0x63] + Array("off".utf8)
+            + [0x00, 0x64] + Array("data".utf8) + [0x48, 0, 1, 2, 3, 4, 5, 6, 7]
+        let request = Self.frame(group: 1, command: 1, body: body)
+        console.process(request)
+        #expect(seen.count == 1)
+        #expect(seen.first?.0 == request.count && seen.first?.2 == port.written.count)
+        // The first chunk erases the first sector (the trailer's is erased already), then writes
+        // 2 words: 85 ms + 2 × 41 µs on the nRF52840's NVMC.
+        #expect(abs((seen.first?.1 ?? 0) - (0.085 + 2 * 0.000041)) < 1e-6, "\(seen)")
+
+        board.framing = .raw
+        port.written = []
+        console.process([0x0F, 1, 2, 3])
+        #expect(board.link.droppedFrames == 1)
+        #expect(port.written.isEmpty, "a raw client would read text as a message")
+    }
+
     @Test func resetKeepsFlashAndForgetsTheUpload() throws {
         let board = try SimulatedBoard(board: Self.board, layout: Self.layout(), configuration: Self.configuration)
         let port = CapturePort()

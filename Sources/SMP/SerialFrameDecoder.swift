@@ -1,7 +1,7 @@
 /// Reassembles SMP messages from a serial byte stream in one framing, or in whichever framing
 /// each message comes in (``SerialFraming/auto``), in the fixed storage of one
 /// ``ConsoleFrameDecoder``: raw and COBS messages are written over its line buffer and decoded
-/// stream (after the 8 bytes auto holds undecided), so the decoder is no larger than the console
+/// stream (after the bytes auto holds undecided), so the decoder is no larger than the console
 /// one. A raw or COBS message may be as long as the buffer the server reports in MCUmgr params
 /// (`buf_size`, ``ConsoleFrameDecoder/capacity``): smpclient's raw transport sends messages of
 /// exactly that size, with no framing overhead taken off (the console framing's prefix and CRC
@@ -20,15 +20,17 @@
 /// CRC over the decoded bytes must leave residue 0; an empty frame (a stray `00`) is no frame; a
 /// frame past the buffer is dropped and the rest of it ignored up to its `00`.
 ///
-/// Auto, per message, from its first bytes while between messages (held in the line buffer,
-/// at most 8): `06` starts a console line, `0D` and a `0A` not followed by `00` end console
-/// text (`0A 00` starts a raw v2 write); a zero at byte 1..7
-/// can only be raw (COBS has no zero before its delimiter, and an SMP header with flags 0 or a
-/// group below 256 always has one); 8 bytes with no zero are COBS. Each must also look like an
-/// SMP header (reserved bits 0, version 0 or 1, op READ or WRITE; for COBS, of the decoded first
-/// byte). A `00` first followed by a non-zero byte was a stray COBS delimiter and is skipped.
-/// What is none of them is console text, given to the console decoder, which ignores it to the
-/// end of its line. ``inputIdle()`` drops a partial raw or COBS message and starts over.
+/// Auto, per message, from its first two bytes while between messages (held in the line
+/// buffer): `06` starts a console line and `0D` ends console text. A second byte of `00` means
+/// raw: it is the request's flags, 0 from every client, and COBS has no zero before its
+/// delimiter; the first must start a request (reserved bits 0, version 0 or 1, op READ or
+/// WRITE). A non-zero second byte means COBS when the first is a code byte of 1…9 (the header's
+/// first zero, its flags or the high byte of a group below 256, within its 8 bytes) and the
+/// decoded first byte starts a request. `0A` is a newline unless `00` follows (`0A 00` starts a
+/// raw v2 write); `00` followed by a non-zero byte was a stray COBS delimiter and is skipped.
+/// Anything else is console text, given to the console decoder, which ignores it to the end of
+/// its line: typed text never passes for a binary message. ``inputIdle()`` drops a partial raw
+/// or COBS message and starts over.
 public struct SerialFrameDecoder {
     /// The framing accepted: one, or ``SerialFraming/auto``.
     public var framing: SerialFraming {
@@ -40,7 +42,7 @@ public struct SerialFrameDecoder {
     var console = ConsoleFrameDecoder()
     /// Auto: the framing of the message in progress (nil: between messages).
     var current: SerialFraming?
-    /// Auto: undecided first bytes, in `console.storage[0..<prefixCount]` (the line buffer).
+    /// Auto: undecided first bytes (at most 2), in `console.storage[0..<prefixCount]`.
     var prefixCount = 0
     /// Raw and COBS: message bytes so far at ``binaryBase`` (COBS: decoded, CRC included).
     var count = 0
@@ -60,7 +62,8 @@ public struct SerialFrameDecoder {
 
     /// Where a console packet starts (after its stream's 2-byte length prefix).
     static let consoleBase = ConsoleFrameDecoder.decodedBase + 2
-    /// Where a raw or COBS message is assembled: after the bytes auto holds undecided.
+    /// Where a raw or COBS message is assembled: after the bytes auto holds undecided (2; the
+    /// header's size leaves room).
     static let binaryBase = SMPHeader.size
     /// Largest SMP message in the console framing (`capacity - 4`: prefix and CRC share it).
     public static let maxConsoleMessage = ConsoleFrameDecoder.capacity - 4
@@ -176,9 +179,17 @@ public struct SerialFrameDecoder {
 
     // MARK: - Raw
 
-    /// Whether `byte` can start an SMP request: reserved bits 0, version 0 or 1, op READ or WRITE.
+    /// Whether `byte` can start an SMP request: reserved bits 0, version 0 or 1, op READ (0) or
+    /// WRITE (2). Auto's test; text never passes it but for `00`–`02`, `08` and `0A`.
     static func isRequestHeaderStart(_ byte: UInt8) -> Bool {
-        byte & 0xE0 == 0 && (byte >> 3) & 0x03 <= 1 && byte & 0x07 <= 3
+        byte & 0xE0 == 0 && (byte >> 3) & 0x03 <= 1 && (byte & 0x07 == 0 || byte & 0x07 == 2)
+    }
+
+    /// Whether the first two held bytes can start a COBS-framed request: a code byte of 1…9 (the
+    /// header's first zero within its 8 bytes, as raw's rule assumes) and a decoded first byte
+    /// that starts a request. Text (bytes from `20` up) never passes.
+    func cobsLike(_ first: UInt8) -> Bool {
+        (1...9).contains(first) && Self.isRequestHeaderStart(first == 1 ? 0 : console.storage[1])
     }
 
     mutating func feedRaw(_ byte: UInt8) -> ConsoleEvent? {
@@ -276,42 +287,32 @@ public struct SerialFrameDecoder {
         }
     }
 
-    /// Between messages in auto: holds `byte` with the undecided ones and decides when it can.
+    /// Between messages in auto: holds the first two bytes of a message and decides on them.
     mutating func classify(_ byte: UInt8) -> ConsoleEvent? {
-        if prefixCount == 0, byte == 0x06 || byte == 0x0D {
-            return asConsole(byte)
+        if prefixCount == 0 {
+            if byte == 0x06 || byte == 0x0D { return asConsole(byte) }
+            console.storage[0] = byte
+            prefixCount = 1
+            return nil
         }
-        if prefixCount == 1, byte != 0 {
-            switch console.storage[0] {
-            case 0x00:
-                prefixCount = 0  // the `00` was a stray COBS delimiter
-                return classify(byte)
-            case 0x0A:
-                // `0A` is a newline unless a zero follows (a raw v2 write starts `0A 00`).
-                prefixCount = 0
-                _ = asConsole(0x0A)
-                return classify(byte)
-            default:
-                break
-            }
-        }
-        console.storage[prefixCount] = byte
-        prefixCount += 1
         let first = console.storage[0]
-        let rawLike = Self.isRequestHeaderStart(first)
-        if byte == 0, prefixCount > 1 {
-            return rawLike ? decide(.raw) : asConsoleText()
+        if byte != 0, first == 0x00 {
+            prefixCount = 0  // the `00` was a stray COBS delimiter
+            return classify(byte)
         }
-        if prefixCount == 2, first != 0 {
-            // The first decoded byte of a COBS frame: 00 for a code 01, else the byte after it.
-            let cobsLike = Self.isRequestHeaderStart(first == 1 ? 0 : console.storage[1])
-            if !cobsLike && !rawLike { return asConsoleText() }
+        if byte != 0, first == 0x0A {
+            // `0A` is a newline unless a zero follows (a raw v2 write starts `0A 00`).
+            prefixCount = 0
+            _ = asConsole(0x0A)
+            return classify(byte)
         }
-        if prefixCount == SMPHeader.size {
-            if first != 0, Self.isRequestHeaderStart(first == 1 ? 0 : console.storage[1]) { return decide(.cobs) }
-            return rawLike ? decide(.raw) : asConsoleText()
+        console.storage[1] = byte
+        prefixCount = 2
+        if byte == 0 {
+            // A request's second byte is its flags, 0 from every client: raw (COBS has no zero).
+            return Self.isRequestHeaderStart(first) ? decide(.raw) : asConsoleText()
         }
-        return nil
+        return cobsLike(first) ? decide(.cobs) : asConsoleText()
     }
 
     /// Commits to `framing` and replays the held bytes into it.

@@ -10,10 +10,10 @@ public enum SerialFraming: String, Equatable, Sendable, CaseIterable {
     /// The raw protocol in COBS (mcu-tools/mcuboot#2773, smpclient `Cobs()`): each message is
     /// `COBS(header ‖ payload ‖ CRC-16/XMODEM big-endian) ‖ 00`. Self-synchronising at `00`.
     case cobs
-    /// Receiving only: tells the three apart per message from its first bytes (a console line
-    /// starts `06 09`; a raw message has a zero among its first bytes, as every SMP header with
-    /// flags 0 or a group below 256 does; a COBS frame has none before its `00`), and the reply
-    /// goes out in the framing the request came in. See ``SerialFrameDecoder``.
+    /// Receiving only: tells the three apart per message from its first two bytes (a console
+    /// line starts `06 09`; a raw request's second byte is its flags, 0 from every client; a COBS
+    /// frame has no zero before its `00`), and the reply goes out in the framing the request came
+    /// in. See ``SerialFrameDecoder``.
     case auto
 }
 

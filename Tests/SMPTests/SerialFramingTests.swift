@@ -168,6 +168,17 @@ struct SerialFramingTests {
         #expect(events.allSatisfy { $0.1 == echoHello })
     }
 
+    /// Typed text (letters after a newline, a tab) is console text, never the start of a binary
+    /// message that would swallow the console frames after it.
+    @Test func autoKeepsTypedTextOnTheConsole() {
+        var decoder = SerialFrameDecoder(framing: .auto)
+        let text = Array("A\nhello world\n\tstatus\n\u{08}x\n".utf8)
+        let consoleEcho = line(start, "ABMKAAAJAAABAKFhZGVoZWxsb3o2")
+        let events = decode(text + consoleEcho + text + cobsFrame(echoHello) + text + echoHello, into: &decoder)
+        #expect(events.map(\.2) == [.console, .cobs, .raw])
+        #expect(events.allSatisfy { $0.1 == echoHello })
+    }
+
     @Test func autoIgnoresJunkAndTimesOutAStalledMessage() {
         var decoder = SerialFrameDecoder(framing: .auto)
         #expect(decode(Array("AT+RESET\nhello\n".utf8), into: &decoder).isEmpty, "console text")

@@ -313,11 +313,7 @@ public struct PowerCutSweep: Sendable {
             func image(_ version: ImageVersion, size: Int, seed: UInt32) throws -> [UInt8] {
                 let bodySize = size - 0x200 - 40
                 guard bodySize > 0 else { throw SimulationError("image size \(size) too small") }
-                var state = seed
-                let body = (0..<bodySize).map { _ in
-                    state = state &* 1_664_525 &+ 1_013_904_223
-                    return UInt8(truncatingIfNeeded: state >> 24)
-                }
+                let body = applicationBytes(count: bodySize, seed: seed)
                 var options = SigningOptions(version: version, slotSize: area.size)
                 options.padHeader = true
                 options.align = area.writeSize

@@ -105,12 +105,7 @@ public struct RecoveryBench {
         guard let slot = layout.slot(image: 0, slot: secondary ? 1 : 0), let device = simulated.device(for: slot) else {
             throw SimulationError("layout \(layout.name) has no \(secondary ? "secondary" : "primary") slot on a flash device")
         }
-        var body = [UInt8](repeating: 0, count: applicationSize)
-        var state: UInt32 = 0x2468_ACE1
-        for i in body.indices {
-            state = state &* 1_664_525 &+ 1_013_904_223
-            body[i] = UInt8(truncatingIfNeeded: state >> 24)
-        }
+        let body = applicationBytes(count: applicationSize, seed: 0x2468_ACE1)
         var options = SigningOptions(version: ImageVersion(major: 1, minor: 0, revision: 0), slotSize: slot.size)
         options.padHeader = true
         let image = try ImageSigner(options: options).sign(body)
@@ -179,7 +174,7 @@ final class TimedTransport: SMPTransport {
     let board: SimulatedBoard
     let console: SerialConsole
     let link: BenchLink
-    private let port = BenchPort()
+    private let port = LoopbackTransport.QueuePort()
     /// Virtual seconds so far: link time of both directions plus the board's flash work.
     private(set) var seconds = 0.0
     private(set) var linkSeconds = 0.0
@@ -212,15 +207,5 @@ final class TimedTransport: SMPTransport {
 
     func read(timeout: Double) throws -> [UInt8] {
         port.take()
-    }
-
-    final class BenchPort: SerialPort {
-        var pending: [UInt8] = []
-        func read(timeoutMilliseconds: Int32) -> [UInt8]? { [] }
-        func write(_ bytes: [UInt8]) { pending += bytes }
-        func take() -> [UInt8] {
-            defer { pending.removeAll() }
-            return pending
-        }
     }
 }

@@ -4,6 +4,16 @@ import MCUbootImage
 import Recovery
 import Simulation
 
+/// Deterministic "application" bytes for test images: the top byte of each step of a linear
+/// congruential generator (Numerical Recipes' constants) started at `seed`. Tests use it too.
+public func applicationBytes(count: Int, seed: UInt32 = 1) -> [UInt8] {
+    var state = seed
+    return (0..<count).map { _ in
+        state = state &* 1_664_525 &+ 1_013_904_223
+        return UInt8(truncatingIfNeeded: state >> 24)
+    }
+}
+
 /// The README's main job: a complete serial recovery on a simulated board, in one process,
 /// driven by the same SMP client a host tool uses. Each step is timed twice: wall time here, and
 /// what the board would spend (UART bytes at the console baud rate, flash operations at the
@@ -55,12 +65,7 @@ public struct RecoveryDemo {
             let deviceDescription = board.device(forRegion: primary.region)
         else { throw SimulationError("layout \(layout.name) has no primary slot on a flash device") }
 
-        var body = [UInt8](repeating: 0, count: applicationSize)
-        var state: UInt32 = 0x1234_5678
-        for i in body.indices {
-            state = state &* 1_664_525 &+ 1_013_904_223  // deterministic "application" bytes
-            body[i] = UInt8(truncatingIfNeeded: state >> 24)
-        }
+        let body = applicationBytes(count: applicationSize, seed: 0x1234_5678)
         var options = SigningOptions(version: version, slotSize: primary.size)
         options.padHeader = true
         let image = try ImageSigner(options: options).sign(body)

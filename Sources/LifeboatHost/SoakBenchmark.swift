@@ -80,12 +80,7 @@ public struct SoakBenchmark {
         // Header 0x200 + body + TLV area (4 + 36 for SHA-256) must leave the trailer's sector free.
         let bodySize = (size ?? (slotSize - 4096)) - 0x200 - 40
         guard bodySize > 0 else { throw SimulationError("image size too small") }
-        var body = [UInt8](repeating: 0, count: bodySize)
-        var state = 0x9E37_79B9 &* (seed &+ 1)
-        for i in body.indices {
-            state = state &* 1_664_525 &+ 1_013_904_223
-            body[i] = UInt8(truncatingIfNeeded: state >> 24)
-        }
+        let body = applicationBytes(count: bodySize, seed: 0x9E37_79B9 &* (seed &+ 1))
         var options = SigningOptions(version: ImageVersion(major: 1, minor: 0, revision: UInt16(seed)), slotSize: slotSize)
         options.padHeader = true
         return try ImageSigner(options: options).sign(body)

@@ -83,22 +83,6 @@ public struct ConsoleFrameDecoder {
         return nil
     }
 
-    /// Feeds a buffer; `handle` gets each event with the packet bytes (empty for a drop), valid
-    /// only during the call.
-    public mutating func feed<E: Error>(
-        _ bytes: UnsafeRawBufferPointer, _ handle: (ConsoleEvent, UnsafeRawBufferPointer) throws(E) -> Void
-    ) throws(E) {
-        for byte in bytes {
-            guard let event = feed(byte) else { continue }
-            switch event {
-            case .packet:
-                try withPacket { (packet) throws(E) in try handle(event, packet) }
-            case .dropped:
-                try handle(event, UnsafeRawBufferPointer(start: nil, count: 0))
-            }
-        }
-    }
-
     /// The message (SMP header + payload, CRC stripped) of the last ``ConsoleEvent/packet(count:)``;
     /// empty when the last byte fed did not complete one.
     ///

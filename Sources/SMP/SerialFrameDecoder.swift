@@ -138,22 +138,6 @@ public struct SerialFrameDecoder {
         }
     }
 
-    /// Feeds a buffer; `handle` gets each event with the packet bytes (empty for a drop), valid
-    /// only during the call.
-    public mutating func feed<E: Error>(
-        _ bytes: UnsafeRawBufferPointer, _ handle: (ConsoleEvent, UnsafeRawBufferPointer) throws(E) -> Void
-    ) throws(E) {
-        for byte in bytes {
-            guard let event = feed(byte) else { continue }
-            switch event {
-            case .packet:
-                try withPacket { (packet) throws(E) in try handle(event, packet) }
-            case .dropped:
-                try handle(event, UnsafeRawBufferPointer(start: nil, count: 0))
-            }
-        }
-    }
-
     /// The message (SMP header + payload; no CRC) of the last ``ConsoleEvent/packet(count:)``;
     /// empty when the last byte fed did not complete one. `mutating` only to lend the buffer in
     /// place (a copy of the decoder would land on the caller's stack); the packet is not changed.

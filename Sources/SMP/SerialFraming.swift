@@ -97,6 +97,24 @@ public protocol SMPFrameDecoding {
     mutating func reset()
 }
 
+extension SMPFrameDecoding {
+    /// Feeds a buffer; `handle` gets each event with the packet bytes (empty for a drop), valid
+    /// only during the call.
+    public mutating func feed<E: Error>(
+        _ bytes: UnsafeRawBufferPointer, _ handle: (ConsoleEvent, UnsafeRawBufferPointer) throws(E) -> Void
+    ) throws(E) {
+        for byte in bytes {
+            guard let event = feed(byte) else { continue }
+            switch event {
+            case .packet:
+                try withPacket { (packet) throws(E) in try handle(event, packet) }
+            case .dropped:
+                try handle(event, UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+        }
+    }
+}
+
 extension ConsoleFrameDecoder: SMPFrameDecoding {
     public var packetFraming: SerialFraming { .console }
     /// The console framing resynchronises on its own markers: a quiet line changes nothing.

@@ -1,5 +1,6 @@
 import BootCrypto
 import Foundation
+import LifeboatHost
 import Testing
 
 /// The clients firmware engineers already use, unchanged, against `lifeboat sim` over a pty.

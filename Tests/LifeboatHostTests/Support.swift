@@ -151,15 +151,6 @@ final class TemporaryDirectory {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Deterministic bytes for test applications.
-func applicationBytes(count: Int, seed: UInt32 = 1) -> [UInt8] {
-    var state = seed
-    return (0..<count).map { _ in
-        state = state &* 1_664_525 &+ 1_013_904_223
-        return UInt8(truncatingIfNeeded: state >> 24)
-    }
-}
-
 /// A simulated board from the shipped descriptors (drivers backend, as `lifeboat sim` runs it).
 func simulatedBoard(_ board: String = "nrf52840dk", layout: String? = nil, policy: UploadPolicy = .primaryOnly) throws -> SimulatedBoard {
     let loader = DescriptorLoader(root: packageRoot)

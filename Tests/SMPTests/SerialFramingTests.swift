@@ -193,7 +193,7 @@ struct SerialFramingTests {
     /// Hostile streams in every framing: no trap, and every drop is reported.
     @Test(arguments: SerialFraming.allCases)
     func randomBytesNeverTrap(framing: SerialFraming) {
-        var generator = SeededGenerator(seed: 0x5EED)
+        var generator = SplitMix64(state: 0x5EED)
         var decoder = SerialFrameDecoder(framing: framing)
         for round in 0..<200 {
             let bytes = (0..<Int.random(in: 1...3000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -207,18 +207,5 @@ struct SerialFramingTests {
         let message = framing == .console ? line(start, "ABMKAAAJAAABAKFhZGVoZWxsb3o2") : framing == .raw ? echoHello : cobsFrame(echoHello)
         let tail = framing == .console || framing == .auto ? [0x0A] + message : framing == .cobs ? [0] + message : message
         #expect(decode(tail, into: &decoder).map(\.1).last == echoHello)
-    }
-}
-
-/// SplitMix64, for reproducible random streams.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,8 +1,21 @@
 import Foundation
 
-/// A modem-control line of a USB-UART bridge (FTDI, CP210x, CH340, or a tty's).
+/// A control line of a USB-UART bridge: a modem-control line (DTR, RTS: FTDI, CP210x, CH340, or
+/// a tty's), or one of the four CBUS pins of an FT232R / FT-X adapter, driven in CBUS bit-bang
+/// mode beside the UART (the pin must be set to GPIO, `CBUS_IOMODE`, in the adapter's EEPROM).
 public enum ControlLine: String, Sendable, CaseIterable {
-    case dtr, rts
+    case dtr, rts, cbus0, cbus1, cbus2, cbus3
+
+    /// The CBUS pin number (0…3), nil for DTR and RTS.
+    public var cbusPin: Int? {
+        switch self {
+        case .dtr, .rts: nil
+        case .cbus0: 0
+        case .cbus1: 1
+        case .cbus2: 2
+        case .cbus3: 3
+        }
+    }
 }
 
 /// Something that can drive DTR and RTS: a serial tty, an FTDI adapter, a fake.
@@ -17,7 +30,30 @@ extension SerialDeviceTransport: ControlLineDriver {
         switch line {
         case .dtr: try setControlLines(dtr: asserted)
         case .rts: try setControlLines(rts: asserted)
+        case .cbus0, .cbus1, .cbus2, .cbus3:
+            throw TransportError("\(line.rawValue) is an FTDI CBUS pin: a serial port has only DTR and RTS; open the adapter with --ftdi VID:PID to drive its CBUS pins")
         }
+    }
+}
+
+/// CBUS bit-bang on an FT232R or FT-X adapter (`ftdi_set_bitmode` with `BITMODE_CBUS`, which
+/// leaves the UART running). An active pin is an output driven low; a released pin is an input,
+/// so the board's pull-up holds it high and the adapter never drives a board pin high (an
+/// open-drain wiring, as a reset button's).
+public struct CBUSBitBang: Equatable, Sendable {
+    /// `BITMODE_CBUS`.
+    public static let mode: UInt8 = 0x20
+    /// Bit n set: CBUSn driven low.
+    public private(set) var drivenLow: UInt8 = 0
+
+    public init() {}
+
+    /// Drives `pin` low (asserted) or releases it, and returns the `ftdi_set_bitmode` mask for
+    /// the new state: direction in the high nibble (1 = output), levels in the low nibble (all 0).
+    public mutating func set(pin: Int, asserted: Bool) -> UInt8 {
+        let bit = UInt8(1) << UInt8(pin & 3)
+        if asserted { drivenLow |= bit } else { drivenLow &= ~bit }
+        return drivenLow << 4
     }
 }
 
@@ -37,7 +73,7 @@ public struct PinAssignment: Equatable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(TransportError) {
         let inverted = text.hasPrefix("!")
         guard let line = ControlLine(rawValue: String(text.dropFirst(inverted ? 1 : 0)).lowercased()) else {
-            throw TransportError("'\(text)' is not a control line: use dtr or rts, with ! in front for an inverted one")
+            throw TransportError("'\(text)' is not a control line: use dtr, rts or (FTDI FT232R / FT-X) cbus0…cbus3, with ! in front for an inverted one")
         }
         self.init(line: line, assertToActivate: !inverted)
     }

@@ -202,6 +202,18 @@ public struct DescriptorLoader: Sendable {
                 throw DescriptorError(path: path, message: "boot-stage: stack + heap (\(hex(bootStageRAM.stack + bootStageRAM.heap))) is more than the RAM (\(hex(ram.count)))")
             }
         }
+        var adapter: AdapterWiring?
+        if let a = root["recovery-adapter"] {
+            let wiring = try mapping(a, "recovery-adapter", path: path)
+            adapter = AdapterWiring(
+                resetLine: try string(wiring["reset-line"], "recovery-adapter.reset-line", path: path),
+                bootLine: try string(wiring["boot-line"], "recovery-adapter.boot-line", path: path))
+            for (field, line) in [("reset-line", adapter!.resetLine), ("boot-line", adapter!.bootLine)] {
+                do { _ = try PinAssignment(parsing: line) } catch {
+                    throw DescriptorError(path: path, message: "recovery-adapter.\(field): \(error.description)")
+                }
+            }
+        }
         return BoardDescription(
             name: name,
             summary: root["description"]?.string ?? name,
@@ -216,7 +228,8 @@ public struct DescriptorLoader: Sendable {
             recoveryButton: button,
             ram: ram,
             retainedRegisters: retained,
-            bootStageRAM: bootStageRAM
+            bootStageRAM: bootStageRAM,
+            recoveryAdapter: adapter
         )
     }
 

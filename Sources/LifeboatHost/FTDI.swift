@@ -194,8 +194,15 @@ public final class LibFTDI: FTDIDriver {
         try check(functions.setLatency(context, 2), "ftdi_set_latency_timer 2 ms")
     }
 
+    /// DTR and RTS (`ftdi_setdtr`, `ftdi_setrts`). CBUS pins need the bit-bang state that
+    /// ``FTDITransport`` keeps: set them through it.
     public func setLine(_ line: ControlLine, asserted: Bool) throws(TransportError) {
-        let status = line == .dtr ? functions.setDTR(context, asserted ? 1 : 0) : functions.setRTS(context, asserted ? 1 : 0)
+        let status: Int32
+        switch line {
+        case .dtr: status = functions.setDTR(context, asserted ? 1 : 0)
+        case .rts: status = functions.setRTS(context, asserted ? 1 : 0)
+        case .cbus0, .cbus1, .cbus2, .cbus3: throw TransportError("\(line.rawValue): CBUS pins are set through the adapter's transport (CBUS bit-bang)")
+        }
         try check(status, "setting \(line.rawValue.uppercased())")
     }
 
@@ -225,11 +232,14 @@ public final class LibFTDI: FTDIDriver {
     }
 }
 
-/// An SMP link through an FTDI adapter in UART mode.
-public final class FTDITransport: SMPTransport {
+/// An SMP link through an FTDI adapter in UART mode, and the adapter's control lines: DTR and
+/// RTS, and on an FT232R / FT-X the CBUS pins in bit-bang mode.
+public final class FTDITransport: SMPTransport, ControlLineDriver {
     public let driver: FTDIDriver
     public let selector: FTDISelector
     public let baud: Int
+    /// Which CBUS pins are driven low now.
+    public private(set) var cbus = CBUSBitBang()
     public var endpoint: String { "FTDI \(selector) at \(baud) baud" }
 
     public init(driver: FTDIDriver, selector: FTDISelector, baud: Int) throws(TransportError) {
@@ -241,6 +251,16 @@ public final class FTDITransport: SMPTransport {
     }
 
     public func write(_ bytes: [UInt8]) throws { try driver.write(bytes) }
+
+    public func setLine(_ line: ControlLine, asserted: Bool) throws(TransportError) {
+        guard let pin = line.cbusPin else { return try driver.setLine(line, asserted: asserted) }
+        let mask = cbus.set(pin: pin, asserted: asserted)
+        do {
+            try driver.setBitmode(mask: mask, mode: CBUSBitBang.mode)
+        } catch {
+            throw TransportError("\(error.description) (is \(line.rawValue.uppercased()) set to GPIO in the adapter's EEPROM? CBUS bit-bang needs an FT232R or FT-X and CBUS_IOMODE, e.g. with ftdi_eeprom)")
+        }
+    }
 
     public func read(timeout: Double) throws -> [UInt8] {
         let deadline = Date().addingTimeInterval(timeout)

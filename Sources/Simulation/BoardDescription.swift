@@ -14,12 +14,17 @@ public struct BoardDescription: Equatable, Sendable {
     /// What the firmware's boot stage may take of the RAM (`boot-stage:`); ``BootStageRAM/standard``
     /// when the descriptor does not say.
     public var bootStageRAM: BootStageRAM
+    /// How a USB-UART adapter's lines reach the board's reset pin and recovery button
+    /// (`recovery-adapter:`); nil when the descriptor does not say.
+    public var recoveryAdapter: AdapterWiring?
 
     public init(
         name: String, summary: String, soc: String, flash: [FlashDeviceDescription],
         console: ConsoleDescription, recoveryButton: ButtonDescription?,
-        ram: Range<Int>? = nil, retainedRegisters: [String: Int] = [:], bootStageRAM: BootStageRAM = .standard
+        ram: Range<Int>? = nil, retainedRegisters: [String: Int] = [:], bootStageRAM: BootStageRAM = .standard,
+        recoveryAdapter: AdapterWiring? = nil
     ) {
+        self.recoveryAdapter = recoveryAdapter
         self.ram = ram
         self.bootStageRAM = bootStageRAM
         self.retainedRegisters = retainedRegisters
@@ -34,6 +39,20 @@ public struct BoardDescription: Equatable, Sendable {
     /// The flash device that holds a Partition Manager region (`flash_primary`, `external_flash`).
     public func device(forRegion region: String) -> FlashDeviceDescription? {
         flash.first { $0.region == region }
+    }
+}
+
+/// The adapter wiring of a board descriptor's `recovery-adapter:`: which control line of a
+/// USB-UART adapter drives the board's reset pin and which its recovery button, written as
+/// `lifeboat device --reset-line` / `--boot-line` take them (`rts`, `dtr`, `cbus0`…`cbus3`, `!`
+/// in front for an inverted line). Those options, when given, win.
+public struct AdapterWiring: Equatable, Sendable {
+    public var resetLine: String
+    public var bootLine: String
+
+    public init(resetLine: String, bootLine: String) {
+        self.resetLine = resetLine
+        self.bootLine = bootLine
     }
 }
 

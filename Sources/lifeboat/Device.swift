@@ -16,7 +16,8 @@ struct Device: ParsableCommand {
             `lifeboat device --ftdi list` lists them), --tcp HOST:PORT (QEMU's -serial tcp:: \
             socket, `lifeboat sim --tcp`), or --sim BOARD (a simulated board in this process; \
             --layout, --state, --policy as for `lifeboat sim`). `recover` drives the board's reset \
-            and boot pins through the adapter's DTR/RTS (--reset-line, --boot-line). Requests use the console framing with 128-byte lines; the message \
+            and boot pins through the adapter's DTR/RTS or, on an FT232R / FT-X, its CBUS pins \
+            (--reset-line, --boot-line; defaults from the board descriptor's recovery-adapter, --board). Requests use the console framing with 128-byte lines; the message \
             size comes from MCUmgr params (169 bytes when the device does not answer them, \
             --mtu to cap it). Every command takes --json and then prints one JSON object on \
             stdout, also on failure. Exit status: \(DeviceFailure.exitCodeHelp); 64 bad \
@@ -62,11 +63,14 @@ struct LinkOptions: ParsableArguments {
     @Option(help: "An FTDI adapter through libftdi1: VID:PID[:SERIAL] in hex, or d:BUS/DEVICE; `list` lists the adapters (`lifeboat device --ftdi list`).")
     var ftdi: String?
 
-    @Option(help: "The adapter line wired to the board's reset pin: rts or dtr; !rts / !dtr when the line must be released to reset (an inverting transistor).")
-    var resetLine = "rts"
+    @Option(help: "The adapter line wired to the board's reset pin: rts, dtr, or an FT232R / FT-X CBUS pin cbus0…cbus3 (with --ftdi; driven low when active, an input when released); ! in front when the line must be released to reset (an inverting transistor). Default: the board descriptor's recovery-adapter.reset-line (--board, or --sim's board), else rts.")
+    var resetLine: String?
 
-    @Option(help: "The adapter line wired to the board's boot (recovery) button: dtr or rts, ! for inverted.")
-    var bootLine = "dtr"
+    @Option(help: "The adapter line wired to the board's boot (recovery) button: dtr, rts or cbus0…cbus3, ! for inverted. Default: the board descriptor's recovery-adapter.boot-line, else dtr.")
+    var bootLine: String?
+
+    @Option(help: "The board descriptor (Boards/NAME/board.yml) whose recovery-adapter wiring gives --reset-line and --boot-line when they are not given; with --sim, that board's.")
+    var board: String?
 
     @Option(help: "HOST:PORT of a TCP serial socket (QEMU `-serial tcp::4444,server=on`, `lifeboat sim --tcp 4444`).")
     var tcp: String?
@@ -104,8 +108,8 @@ struct LinkOptions: ParsableArguments {
             throw ValidationError(chosen == 0 ? "choose the link: --port PATH, --ftdi VID:PID, --tcp HOST:PORT or --sim BOARD" : "give only one of --port, --ftdi, --tcp, --sim")
         }
         do {
-            _ = try PinAssignment(parsing: resetLine)
-            _ = try PinAssignment(parsing: bootLine)
+            if let resetLine { _ = try PinAssignment(parsing: resetLine) }
+            if let bootLine { _ = try PinAssignment(parsing: bootLine) }
             if let ftdi, ftdi != "list" { _ = try FTDISelector(parsing: ftdi) }
         } catch {
             throw ValidationError(error.description)
@@ -142,21 +146,42 @@ struct LinkOptions: ParsableArguments {
     /// What drives the board's pins on this link: the tty's or the adapter's DTR/RTS, or the
     /// simulated board's reset pin and button.
     func pins(for transport: SMPTransport) throws(DeviceFailure) -> PinSequencer {
-        let reset: PinAssignment, boot: PinAssignment
-        do {
-            reset = try PinAssignment(parsing: resetLine)
-            boot = try PinAssignment(parsing: bootLine)
-        } catch {
-            throw DeviceFailure(.other, error.description)
-        }
+        let (reset, boot) = try pinAssignments(simulated: (transport as? LoopbackTransport)?.board.board)
         let driver: ControlLineDriver
         switch transport {
         case let serial as SerialDeviceTransport: driver = serial
-        case let adapter as FTDITransport: driver = adapter.driver
+        case let adapter as FTDITransport: driver = adapter
         case let simulated as LoopbackTransport: driver = SimulatedPins(transport: simulated, reset: reset, boot: boot)
         default: throw DeviceFailure(.transport, "\(transport.endpoint) has no control lines: use --port, --ftdi or --sim")
         }
         return PinSequencer(driver: driver, reset: reset, boot: boot)
+    }
+
+    /// The reset and boot lines: --reset-line / --boot-line, else the `recovery-adapter:` of the
+    /// board descriptor (--board, or the simulated board's), else RTS and DTR.
+    func pinAssignments(simulated: BoardDescription? = nil) throws(DeviceFailure) -> (reset: PinAssignment, boot: PinAssignment) {
+        var wiring = simulated?.recoveryAdapter
+        if let board {
+            do {
+                guard let loader = DescriptorLoader.locate() else {
+                    throw DescriptorError(path: "Boards/", message: "cannot find the Boards/ folder for --board: run from the Lifeboat checkout or set LIFEBOAT_ROOT")
+                }
+                let description = try loader.loadBoard(board)
+                guard let adapter = description.recoveryAdapter else {
+                    throw DescriptorError(path: board, message: "the board descriptor has no recovery-adapter: give --reset-line and --boot-line")
+                }
+                wiring = adapter
+            } catch {
+                throw DeviceFailure(.other, "\(error)")
+            }
+        }
+        do {
+            return (
+                try PinAssignment(parsing: resetLine ?? wiring?.resetLine ?? "rts"),
+                try PinAssignment(parsing: bootLine ?? wiring?.bootLine ?? "dtr"))
+        } catch {
+            throw DeviceFailure(.other, error.description)
+        }
     }
 
     func session() throws(DeviceFailure) -> DeviceSession {

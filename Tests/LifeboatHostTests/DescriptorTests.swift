@@ -24,6 +24,34 @@ import Testing
         #expect(board.console.tx == "P0.06" && board.console.rx == "P0.08")
         #expect(board.ram == 0x2000_0000..<0x2004_0000)
         #expect(board.retainedRegisters == ["gpregret": 0x4000_051C])
+        #expect(board.recoveryAdapter == AdapterWiring(resetLine: "rts", bootLine: "dtr"))
+    }
+
+    /// `recovery-adapter:` names lines as --reset-line / --boot-line take them; anything else is
+    /// refused at load, with the field.
+    @Test(arguments: [
+        ("{reset-line: cbus0, boot-line: '!cbus1'}", nil),
+        ("{reset-line: rts}", "recovery-adapter.boot-line: expected a string"),
+        ("{reset-line: cts, boot-line: dtr}", "recovery-adapter.reset-line: 'cts' is not a control line"),
+        ("rts", "recovery-adapter: expected a mapping"),
+    ] as [(String, String?)])
+    func recoveryAdapterWiring(wiring: String, message: String?) throws {
+        let yaml = """
+            name: wired
+            flash:
+              internal: {region: flash_primary, size: 0x40000, erase-size: 0x400, write-size: 4, erased-value: 0xff}
+            recovery-adapter: \(wiring)
+            """
+        if let message {
+            #expect {
+                try DescriptorLoader.parseBoard(yaml: yaml, path: "wired.yml")
+            } throws: { error in
+                "\(error)".contains(message)
+            }
+        } else {
+            let board = try DescriptorLoader.parseBoard(yaml: yaml, path: "wired.yml")
+            #expect(board.recoveryAdapter == AdapterWiring(resetLine: "cbus0", bootLine: "!cbus1"))
+        }
     }
 
     /// The armv6m emulator board: nRF51822 geometry (1 KiB pages), the legacy UART's pins, button A,

@@ -52,6 +52,23 @@ struct DeviceCommandTests {
         #expect(list.output.contains("2.0.0") && list.output.contains("confirmed,active"), "\(list.output)")
     }
 
+    /// The pin map: --reset-line / --boot-line (CBUS pins too), else the board descriptor's
+    /// recovery-adapter (--board); a descriptor without one is named in the refusal.
+    @Test func recoverTakesThePinMapFromOptionsOrTheBoardDescriptor() throws {
+        let dir = try TemporaryDirectory()
+        let v1 = try Self.imageFile(dir, "v1.bin", version: "1.0.0", seed: 1)
+        let cbus = try run(lifeboatBinary!, ["device", "--sim", "nrf52840dk", "--reset-line", "cbus0", "--boot-line", "cbus1", "recover", v1, "--json"])
+        #expect(cbus.status == 0, "\(cbus.output)")
+        #expect(try Self.json(cbus.output)["result"] as? String == "recovered")
+        let described = try run(lifeboatBinary!, ["device", "--sim", "nrf52840dk", "--board", "nrf5340dk", "recover", v1, "--json"])
+        #expect(described.status == 0, "\(described.output)")
+        let missing = try run(lifeboatBinary!, ["device", "--sim", "nrf52840dk", "--board", "qemu-microbit", "recover", v1, "--json"])
+        #expect(missing.status != 0)
+        #expect(((try Self.json(missing.output)["error"] as? [String: Any])?["message"] as? String)?.contains("no recovery-adapter") == true, "\(missing.output)")
+        let serial = try run(lifeboatBinary!, ["device", "--sim", "nrf52840dk", "--reset-line", "cbus5", "recover", v1])
+        #expect(serial.status == 64 && serial.output.contains("cbus0…cbus3"), "\(serial.output)")
+    }
+
     @Test func uploadShowsProgressAndAFinalRate() throws {
         let dir = try TemporaryDirectory()
         let v1 = try Self.imageFile(dir, "v1.bin", version: "1.0.0", seed: 1)

@@ -31,7 +31,18 @@ final class FakeFTDI: FTDIDriver {
     }
     func open(_ selector: FTDISelector) throws(TransportError) { events.append("open \(selector.openString)") }
     func configureUART(baud: Int) throws(TransportError) { events.append("uart \(baud) 8N1 noflow") }
-    func setBitmode(mask: UInt8, mode: UInt8) throws(TransportError) { events.append("bitmode \(mask) \(mode)") }
+    /// CBUS pins as the adapter would drive them: an output bit (high nibble) with level 0 is a
+    /// pin pulled low, i.e. the line asserted.
+    private var cbusLow: UInt8 = 0
+    func setBitmode(mask: UInt8, mode: UInt8) throws(TransportError) {
+        events.append(String(format: "bitmode 0x%02x 0x%02x", mask, mode))
+        guard mode == CBUSBitBang.mode else { return }
+        let low = (mask >> 4) & ~mask & 0x0F
+        for pin in 0..<4 where (low ^ cbusLow) & (1 << pin) != 0 {
+            try pins?.setLine(ControlLine.allCases.first { $0.cbusPin == pin }!, asserted: low & (1 << pin) != 0)
+        }
+        cbusLow = low
+    }
     func setLine(_ line: ControlLine, asserted: Bool) throws(TransportError) {
         events.append("\(line.rawValue)=\(asserted ? 1 : 0)")
         try pins?.setLine(line, asserted: asserted)
@@ -58,6 +69,54 @@ final class FakeFTDI: FTDIDriver {
         #expect(try PinAssignment(parsing: "rts") == PinAssignment(line: .rts, assertToActivate: true))
         #expect(try PinAssignment(parsing: "!DTR") == PinAssignment(line: .dtr, assertToActivate: false))
         #expect(throws: TransportError.self) { try PinAssignment(parsing: "cts") }
+        #expect(try PinAssignment(parsing: "!cbus3") == PinAssignment(line: .cbus3, assertToActivate: false))
+        #expect(throws: TransportError.self) { try PinAssignment(parsing: "cbus4") }
+    }
+
+    /// CBUS bit-bang: an active pin is an output at 0, a released one an input; the other pins
+    /// keep their state. Masks are `ftdi_set_bitmode`'s (direction high nibble, levels low).
+    @Test func cbusMasksDriveOnlyTheActivePinsLow() {
+        var cbus = CBUSBitBang()
+        #expect(cbus.set(pin: 1, asserted: true) == 0x20)
+        #expect(cbus.set(pin: 0, asserted: true) == 0x30)
+        #expect(cbus.set(pin: 1, asserted: false) == 0x10)
+        #expect(cbus.set(pin: 0, asserted: false) == 0x00)
+        #expect(cbus.drivenLow == 0)
+    }
+
+    /// `recover` with the reset pin on CBUS0 and the button on CBUS1 of an FT230X: the exact
+    /// `ftdi_set_bitmode` calls (BITMODE_CBUS 0x20), the UART untouched in between, and the
+    /// board ends up running the new image.
+    @Test func recoverThroughCBUSPins() throws {
+        let dir = try TemporaryDirectory()
+        let board = try simulatedBoard()
+        let v1 = try Self.file(dir, "1.0.0", seed: 1), v2 = try Self.file(dir, "2.0.0", seed: 2)
+        try board.devices["internal"]!.load(v1.bytes, at: 0xC000)
+        let reset = try PinAssignment(parsing: "cbus0"), boot = try PinAssignment(parsing: "cbus1")
+        let fake = FakeFTDI(board: board, reset: reset, boot: boot)
+        let transport = try FTDITransport(driver: fake, selector: try FTDISelector(parsing: "0403:6015"), baud: 115_200)
+        let session = DeviceSession(client: SMPClient(transport: transport, timeout: 0.5))
+        var pins = PinSequencer(driver: transport, reset: reset, boot: boot)
+        pins.sleep = { _ in }
+        var report = UpdateReport(result: "failed")
+        try session.recover(v2, pins: pins, wait: 2, report: &report)
+        #expect(report.result == "recovered" && report.after?.version == "2.0.0")
+        let modes = fake.events.filter { $0.hasPrefix("bitmode") || $0.hasPrefix("uart") || $0.contains("=") }
+        #expect(modes == [
+            "uart 115200 8N1 noflow",
+            "bitmode 0x20 0x20", "bitmode 0x30 0x20", "bitmode 0x20 0x20", "bitmode 0x00 0x20",  // hold SW1, pulse reset, release SW1
+            "bitmode 0x10 0x20", "bitmode 0x00 0x20",  // the reset that boots v2
+        ])
+        #expect(board.resetCount == 2 && board.recoveryButtonHeld == false)
+        #expect(transport.cbus.drivenLow == 0)
+    }
+
+    /// A tty has no CBUS pins: naming one with --port is refused with the reason, before any line moves.
+    @Test func cbusOnASerialPortIsRefused() throws {
+        let pty = try PseudoTerminal()
+        let tty = try SerialDeviceTransport(path: pty.path, baud: 115_200)
+        let error = #expect(throws: TransportError.self) { try tty.setLine(.cbus2, asserted: true) }
+        #expect(error?.description.contains("--ftdi") == true)
     }
 
     /// The sequence `recover` drives: boot held, reset pulsed, boot held while the boot stage

@@ -3,7 +3,7 @@
 // Lifeboat: an MCUboot-compatible serial-recovery bootloader in Swift.
 //
 // Layering (see DESIGN.md): portable modules (FlashKit, BootCrypto, SMP, MCUbootImage, DFUTarget,
-// Recovery, Bootloader, NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
+// Recovery, Bootloader, MeshDFU, NRF) import nothing from the host and build as Embedded Swift (`tools/check-embedded`); host
 // modules (Simulation, LifeboatHost, FuzzTargets, the `lifeboat` CLI) may use Foundation, Yams,
 // swift-crypto and ArgumentParser. Every target declares each module it imports, directly
 // (`tools/check-imports`, and `--explicit-target-dependency-import-check error` in tools/test).
@@ -19,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
-        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "DFUTarget", "Recovery", "Bootloader", "NRF"]),
+        .library(name: "LifeboatCore", targets: ["FlashKit", "BootCrypto", "SMP", "MCUbootImage", "DFUTarget", "Recovery", "Bootloader", "MeshDFU", "NRF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "DFUTarget", dependencies: ["SMP", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "Recovery", dependencies: ["SMP", "DFUTarget", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "Bootloader", dependencies: ["Recovery", "DFUTarget", "MCUbootImage", "FlashKit"], swiftSettings: portable),
+        // The Bluetooth Mesh DFU target: Firmware Update Server (+ BLOB receive) over DFUTarget.
+        .target(name: "MeshDFU", dependencies: ["DFUTarget", "MCUbootImage"], swiftSettings: portable),
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "SMPTests", dependencies: ["SMP"]),
         .testTarget(name: "MCUbootImageTests", dependencies: ["MCUbootImage", "BootCrypto", "FlashKit", "Simulation"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Simulation"]),
+        .testTarget(name: "MeshDFUTests", dependencies: ["MeshDFU", "DFUTarget", "MCUbootImage", "FlashKit"]),
         .testTarget(name: "BootloaderTests", dependencies: ["Bootloader", "DFUTarget", "Recovery", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlashKit", "NRF", "Recovery", "SMP", "Bootloader", "MCUbootImage"]),
         .testTarget(name: "NRFTests", dependencies: ["NRF", "Simulation", "FlashKit"]),

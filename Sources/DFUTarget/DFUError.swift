@@ -136,3 +136,39 @@ extension DFUError {
         }
     }
 }
+
+/// The status codes of the Bluetooth Mesh Firmware Update Server (`enum bt_mesh_dfu_status`,
+/// Mesh DFU specification §8.4.1.1): what a Distributor reads in the low three bits of a Firmware
+/// Update Status or Firmware Update Firmware Metadata Status.
+public enum MeshDFUStatus: UInt8, Equatable, Sendable {
+    case success = 0
+    /// The image does not fit, or the device lacks what the update needs.
+    case insufficientResources = 1
+    /// The request is not valid in the current phase.
+    case wrongPhase = 2
+    /// An internal error (flash failure, an unexpected refusal of the storage).
+    case internalError = 3
+    /// The firmware image index names no image.
+    case wrongFirmwareIndex = 4
+    /// The metadata check refused the update.
+    case metadataCheckFailed = 5
+    /// The server cannot start a transfer now; retry later.
+    case temporarilyUnavailable = 6
+    /// Another BLOB transfer is in progress.
+    case blobTransferBusy = 7
+}
+
+extension DFUError {
+    /// The status a Mesh Distributor gets when the DFU target refuses a Start or a metadata check
+    /// for this reason (inapp-dfu.md §3.3: `-ENOMEM` → insufficient resources, `-EBUSY` →
+    /// temporarily unavailable, anything else → internal; a refused version or image → metadata).
+    public var meshStatus: MeshDFUStatus {
+        switch self {
+        case .lengthExceedsSlot, .emptyImage, .missingLength: .insufficientResources
+        case .imageOutOfRange: .wrongFirmwareIndex
+        case .currentVersionIsNewer, .invalidImageHeader: .metadataCheckFailed
+        case .alreadyPending, .noFreeSlot, .imageMismatch: .temporarilyUnavailable
+        default: .internalError
+        }
+    }
+}

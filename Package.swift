@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Recovery", dependencies: ["SMP", "DFUTarget", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "Bootloader", dependencies: ["Recovery", "DFUTarget", "MCUbootImage", "FlashKit"], swiftSettings: portable),
         // The Bluetooth Mesh DFU target: Firmware Update Server (+ BLOB receive) over DFUTarget.
-        .target(name: "MeshDFU", dependencies: ["DFUTarget", "MCUbootImage"], swiftSettings: portable),
+        .target(name: "MeshDFU", dependencies: ["DFUTarget", "MCUbootImage", "BootCrypto", "FlashKit"], swiftSettings: portable),
         .target(name: "NRF", dependencies: ["FlashKit"], swiftSettings: portable + [.enableExperimentalFeature("Volatile")]),
 
         // Host.
@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "LifeboatHostTests",
-            dependencies: ["LifeboatHost", "Simulation", "Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Bootloader",
+            dependencies: ["LifeboatHost", "Simulation", "Recovery", "DFUTarget", "SMP", "FlashKit", "MCUbootImage", "BootCrypto", "Bootloader", "MeshDFU",
                            .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),

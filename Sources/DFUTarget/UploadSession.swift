@@ -218,20 +218,9 @@ public struct UploadSession: Sendable {
         return true
     }
 
-    /// Storage preparation: before the first byte of a new upload is written, the sectors that
-    /// hold MCUboot's image trailer are erased unless they already are, so a trailer left by an
-    /// earlier image (a pending test, a swap's state) never describes the new one, not even while
-    /// the upload is under way or after it is cut. The area is the largest trailer a swap
-    /// strategy keeps in this slot (`boot_trailer_sz` with a status entry per sector).
-    ///
-    /// Sectors the image itself reaches are left to progressive erase (erased before the first
-    /// write into them), so no sector is erased twice.
+    /// Storage preparation (``NORFlash/scrubTrailer(imageSize:)``), before the upload's first write.
     private func scrubTrailer(of area: some NORFlash) throws(FlashError) {
-        let trailer = TrailerLayout(slot: area).trailerSize
-        let imageEnd = area.sectorStart(containing: area.alignUpToWrite(imageSize) - 1) + area.eraseSize
-        let start = max(area.sectorStart(containing: max(0, area.size - trailer)), imageEnd)
-        guard start < area.size, !(try area.isErased(at: start, count: area.size - start)) else { return }
-        try area.erase(at: start, count: area.size - start)
+        try area.scrubTrailer(imageSize: imageSize)
     }
 }
 

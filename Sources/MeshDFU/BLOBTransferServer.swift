@@ -67,8 +67,14 @@ public enum BLOBEvent: Equatable, Sendable {
 /// Distributor. Blocks may come in any order, chunks in any order within their block; each
 /// chunk is written once, a block's missing chunks are reported until it is whole, and a
 /// suspended block is received again from its start. Fixed storage: at most
-/// ``maxBlocks`` blocks of ``blockSize`` and ``maxChunks`` chunks per block.
-public struct BLOBTransferServer<Storage: BLOBStorage> {
+/// ``maxBlocks`` blocks of ``blockSize`` and ``maxChunks`` chunks per block. The bytes go to a
+/// ``BLOBStorage`` the caller passes with each message (the DFU target, which the Firmware
+/// Update Server also holds: one copy of the write state).
+///
+/// Chunk sizes must be multiples of ``chunkAlignment`` (the slot's write size): flash words are
+/// programmed once, never twice with padding as Zephyr's flash stream does (which relies on NOR
+/// AND semantics that Lifeboat's flash models refuse).
+public struct BLOBTransferServer {
     /// Block size: 4 KiB (log 12), the flash sector of every board here, so a block start erases
     /// whole sectors.
     public static var blockSizeLog: UInt8 { 12 }
@@ -82,9 +88,10 @@ public struct BLOBTransferServer<Storage: BLOBStorage> {
     /// Largest access message the server takes (the SDU less the MIC).
     public static var mtu: Int { 376 }
 
-    public var storage: Storage
     /// Largest BLOB the storage takes (the update slot less its trailer).
     public var sizeLimit: Int
+    /// Chunk sizes must be multiples of this (the flash write size).
+    public let chunkAlignment: Int
 
     public private(set) var phase = BLOBPhase.inactive
     public private(set) var id: UInt64 = 0
@@ -102,10 +109,14 @@ public struct BLOBTransferServer<Storage: BLOBStorage> {
     /// Bit n: chunk n of the current block still missing.
     var missingChunks = InlineArray<32, UInt8>(repeating: 0)
 
-    public init(storage: Storage, sizeLimit: Int) {
-        self.storage = storage
+    public init(sizeLimit: Int, chunkAlignment: Int = 4) {
         self.sizeLimit = min(sizeLimit, Self.maxBlocks * Self.blockSize)
+        self.chunkAlignment = max(1, chunkAlignment)
     }
+
+    /// The largest chunk this server takes: below the access message limit, a multiple of
+    /// ``chunkAlignment``.
+    public var maxChunkSize: Int { Self.maxChunkSize - Self.maxChunkSize % chunkAlignment }
 
     public var blockCount: Int { (size + Self.blockSize - 1) / Self.blockSize }
 
@@ -159,8 +170,9 @@ public struct BLOBTransferServer<Storage: BLOBStorage> {
 
     /// Handles one BLOB message; the reply (if any) is written into `buffer`, and `event`
     /// reports the end or loss of the transfer to the Firmware Update Server.
-    public mutating func handle(
-        opcode: UInt16, payload: UnsafeRawBufferPointer, reply buffer: UnsafeMutableRawBufferPointer, event: inout BLOBEvent?
+    public mutating func handle<Storage: BLOBStorage>(
+        opcode: UInt16, payload: UnsafeRawBufferPointer, reply buffer: UnsafeMutableRawBufferPointer,
+        storage: inout Storage, event: inout BLOBEvent?
     ) -> (opcode: BLOBOpcode, count: Int)? {
         guard let op = BLOBOpcode(rawValue: opcode) else { return nil }
         var reader = PayloadReader(payload)
@@ -202,19 +214,19 @@ public struct BLOBTransferServer<Storage: BLOBStorage> {
             return (.blockStatus, writer.count)
         case .blockStart:
             guard payload.count == 4, let number = reader.le(2), let chunk = reader.le(2) else { return nil }
-            let status = startBlock(Int(number), chunkSize: Int(chunk), event: &event)
+            let status = startBlock(Int(number), chunkSize: Int(chunk), storage: &storage, event: &event)
             blockStatus(status, into: &writer)
             return (.blockStatus, writer.count)
         case .chunk:
             guard let number = reader.le(2) else { return nil }
-            receiveChunk(Int(number), reader.rest(), event: &event)
+            receiveChunk(Int(number), reader.rest(), storage: &storage, event: &event)
             return nil  // push mode: chunks are not answered; Block Get asks for the missing ones
         case .informationGet:
             guard payload.isEmpty else { return nil }
             writer.u8(Self.blockSizeLog)  // min block size log
             writer.u8(Self.blockSizeLog)  // max block size log
             writer.le(UInt64(Self.maxChunks), 2)
-            writer.le(UInt64(Self.maxChunkSize), 2)
+            writer.le(UInt64(maxChunkSize), 2)
             writer.le(UInt64(sizeLimit), 4)
             writer.le(UInt64(Self.mtu), 2)
             writer.u8(0x01)  // supported transfer modes: push
@@ -249,15 +261,17 @@ public struct BLOBTransferServer<Storage: BLOBStorage> {
         return .success
     }
 
-    mutating func startBlock(_ number: Int, chunkSize chunk: Int, event: inout BLOBEvent?) -> BLOBStatus {
+    mutating func startBlock<Storage: BLOBStorage>(_ number: Int, chunkSize chunk: Int, storage: inout Storage, event: inout BLOBEvent?) -> BLOBStatus {
         guard phase != .waitingForStart && phase != .inactive else { return .wrongPhase }
         if phase == .waitingForChunk {
             return number == blockNumber && chunk == chunkSize ? .success : .wrongPhase
         }
         guard number < blockCount else { return .invalidBlockNumber }
-        let maxChunk = min(mtuSize - 2 - 1, Self.maxChunkSize)
+        let maxChunk = min(mtuSize - 2 - 1, maxChunkSize)
         let blockBytes = min(Self.blockSize, size - number * Self.blockSize)
-        guard chunk > 0, chunk <= maxChunk, (Self.blockSize + chunk - 1) / chunk <= Self.maxChunks else { return .invalidChunkSize }
+        guard chunk > 0, chunk <= maxChunk, chunk % chunkAlignment == 0, (Self.blockSize + chunk - 1) / chunk <= Self.maxChunks else {
+            return .invalidChunkSize
+        }
         blockNumber = number
         chunkSize = chunk
         blockOffset = number * Self.blockSize
@@ -280,7 +294,7 @@ public struct BLOBTransferServer<Storage: BLOBStorage> {
         return .success
     }
 
-    mutating func receiveChunk(_ number: Int, _ data: UnsafeRawBufferPointer, event: inout BLOBEvent?) {
+    mutating func receiveChunk<Storage: BLOBStorage>(_ number: Int, _ data: UnsafeRawBufferPointer, storage: inout Storage, event: inout BLOBEvent?) {
         guard phase == .waitingForChunk, number < chunkCount else { return }
         var expected = currentBlockSize - number * chunkSize
         expected = min(expected, chunkSize)

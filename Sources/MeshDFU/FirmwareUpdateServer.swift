@@ -20,8 +20,8 @@ public protocol FirmwareUpdateTarget {
     /// already holds this image.
     mutating func start(image: Int, metadata: UnsafeRawBufferPointer) throws(DFUError) -> MeshTransferStart
     /// Full validation of the received image (header, TLVs, hash, signature): nil when it may be
-    /// applied, else why not.
-    mutating func verify(image: Int) -> DFUError?
+    /// applied, else the validator's reason.
+    mutating func verify(image: Int) -> ImageRejection?
     /// Marks the received image for a test boot (revertible) and arranges the reboot.
     mutating func apply(image: Int) throws(DFUError)
     /// The transfer is abandoned (Cancel): stop writing; the slot may be scrubbed.
@@ -178,6 +178,13 @@ public struct FirmwareUpdateServer<Target: FirmwareUpdateTarget> {
             update = .idle
             return error
         }
+    }
+
+    /// The Start just accepted cannot go on (the BLOB server is busy with another transfer): the
+    /// update is dropped, the target told.
+    public mutating func refuseStart() {
+        target.cancel(image: Int(update.image))
+        update = .idle
     }
 
     /// The new image runs and has reported back (Zephyr's `bt_mesh_dfu_srv_applied`): APPLYING

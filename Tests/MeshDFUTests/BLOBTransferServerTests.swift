@@ -26,12 +26,27 @@ struct ArrayStorage: BLOBStorage {
     }
 }
 
-typealias Server = BLOBTransferServer<ArrayStorage>
+/// The server with the storage it writes into.
+struct Server {
+    var blob: BLOBTransferServer
+    var storage: ArrayStorage
+    init(storage: ArrayStorage, sizeLimit: Int) {
+        blob = BLOBTransferServer(sizeLimit: sizeLimit)
+        self.storage = storage
+    }
+    var phase: BLOBPhase { blob.phase }
+    var progress: Int { blob.progress }
+    var timeoutSeconds: Int { blob.timeoutSeconds }
+    mutating func receive(id: UInt64, ttl: UInt8, timeoutBase: UInt16) -> Bool { blob.receive(id: id, ttl: ttl, timeoutBase: timeoutBase) }
+    mutating func timeout() -> BLOBEvent? { blob.timeout() }
+}
 
 @discardableResult
 func blob(_ server: inout Server, _ opcode: BLOBOpcode, _ payload: [UInt8] = [], event: inout BLOBEvent?) -> [UInt8]? {
     var buffer = [UInt8](repeating: 0, count: 64)
-    let reply = payload.withUnsafeBytes { p in buffer.withUnsafeMutableBytes { server.handle(opcode: opcode.rawValue, payload: p, reply: $0, event: &event) } }
+    let reply = payload.withUnsafeBytes { p in
+        buffer.withUnsafeMutableBytes { server.blob.handle(opcode: opcode.rawValue, payload: p, reply: $0, storage: &server.storage, event: &event) }
+    }
     return reply.map { Array(buffer[0..<$0.count]) }
 }
 
@@ -128,11 +143,12 @@ func transferStart(id: UInt64 = 0xB10B, size: Int, log: UInt8 = 12, mtu: Int = 3
         #expect(blob(&server, .blockStart, le(2, 2) + le(64, 2), event: &event)?.first == BLOBStatus.invalidBlockNumber.rawValue)
         #expect(blob(&server, .blockStart, le(0, 2) + le(8, 2), event: &event)?.first == BLOBStatus.invalidChunkSize.rawValue, "512 chunks")
         #expect(blob(&server, .blockStart, le(0, 2) + le(400, 2), event: &event)?.first == BLOBStatus.invalidChunkSize.rawValue, "past the MTU")
+        #expect(blob(&server, .blockStart, le(0, 2) + le(66, 2), event: &event)?.first == BLOBStatus.invalidChunkSize.rawValue, "not whole words")
         #expect(blob(&server, .transferStart, Array(transferStart(size: 5000).dropLast()), event: &event) == nil, "short")
         #expect(blob(&server, .transferCancel, le(9, 8), event: &event)?.first == 0x40 | BLOBStatus.wrongBLOBID.rawValue)
         #expect(blob(&server, .transferCancel, le(0xB10B, 8), event: &event) == [0x00, 0x00])
         #expect(event == .cancelled && server.phase == .inactive)
-        #expect(blob(&server, .informationGet, event: &event) == [12, 12] + le(256, 2) + le(373, 2) + le(8192, 4) + le(376, 2) + [1])
+        #expect(blob(&server, .informationGet, event: &event) == [12, 12] + le(256, 2) + le(372, 2) + le(8192, 4) + le(376, 2) + [1])
     }
 
     @Test func aFailedWriteLeavesTheChunkMissing() throws {

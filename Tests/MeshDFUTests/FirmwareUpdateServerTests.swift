@@ -12,7 +12,7 @@ struct RecordingTarget: FirmwareUpdateTarget {
     var effect = MeshDFUEffect.none
     var startRefusal: DFUError?
     var startResult = MeshTransferStart.transfer
-    var verifyResult: DFUError?
+    var verifyResult: ImageRejection?
     var applyRefusal: DFUError?
     var calls: [String] = []
 
@@ -32,7 +32,7 @@ struct RecordingTarget: FirmwareUpdateTarget {
         return startResult
     }
 
-    mutating func verify(image: Int) -> DFUError? {
+    mutating func verify(image: Int) -> ImageRejection? {
         calls.append("verify \(image)")
         return verifyResult
     }
@@ -191,7 +191,7 @@ func statusByte(_ status: MeshDFUStatus, _ phase: MeshDFUPhase) -> UInt8 { statu
     /// follow.
     @Test func aRejectedImageCannotBeApplied() throws {
         var target = RecordingTarget()
-        target.verifyResult = .invalidImageHeader
+        target.verifyResult = .hashMismatch
         var server = FirmwareUpdateServer(target: target)
         _ = send(&server, .start, startPayload())
         server.transferEnded(success: true)
@@ -224,7 +224,7 @@ func statusByte(_ status: MeshDFUStatus, _ phase: MeshDFUPhase) -> UInt8 { statu
     @Test(arguments: [MeshDFUPhase.idle, .transferActive, .transferError, .verifyOK, .verifyFail, .applying])
     func cancelInEachPhase(phase: MeshDFUPhase) throws {
         var target = RecordingTarget()
-        if phase == .verifyFail { target.verifyResult = .invalidImageHeader }
+        if phase == .verifyFail { target.verifyResult = .hashMismatch }
         var server = FirmwareUpdateServer(target: target)
         if phase != .idle { _ = send(&server, .start, startPayload()) }
         if phase == .transferError { server.transferSuspended() }
@@ -260,7 +260,7 @@ func statusByte(_ status: MeshDFUStatus, _ phase: MeshDFUPhase) -> UInt8 { statu
     ])
     func rebootInEachPhase(before: MeshDFUPhase, after: MeshDFUPhase) throws {
         var target = RecordingTarget()
-        if before == .verifyFail { target.verifyResult = .invalidImageHeader }
+        if before == .verifyFail { target.verifyResult = .hashMismatch }
         var server = FirmwareUpdateServer(target: target)
         if before != .idle { _ = send(&server, .start, startPayload()) }
         if before == .transferError { server.transferSuspended() }

@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "LifeboatHost",
             dependencies: [
-                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "DFUTarget", "Recovery", "Bootloader", "CHostSHA256",
+                "SMP", "MCUbootImage", "BootCrypto", "Simulation", "FlashKit", "DFUTarget", "Recovery", "Bootloader", "MeshDFU", "CHostSHA256",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -44,6 +44,9 @@ public enum BLOBPhase: UInt8, Equatable, Sendable {
 /// Where the BLOB's bytes go (Zephyr's `bt_mesh_blob_io` write side). Lifeboat's implementation
 /// writes into the update slot through the DFU-target core's block-window mode.
 public protocol BLOBStorage {
+    /// A new transfer of `size` bytes begins (Zephyr's `io->open`): prepare storage for it
+    /// (after a reboot, this is where a resumed update gets its storage back).
+    mutating func open(size: Int) throws(DFUError)
     /// A block starts: `size` bytes at BLOB offset `offset` will be written (its flash sectors are
     /// erased here; a suspended block starts again from scratch).
     mutating func blockStart(offset: Int, size: Int) throws(DFUError)
@@ -186,7 +189,7 @@ public struct BLOBTransferServer {
             guard payload.count == 16, let modeByte = reader.u8(), let blob = reader.le(8), let size = reader.le(4),
                 let log = reader.u8(), let mtu = reader.le(2)
             else { return nil }
-            let status = start(mode: modeByte >> 6, id: blob, size: Int(size), blockSizeLog: log, mtu: Int(mtu))
+            let status = start(mode: modeByte >> 6, id: blob, size: Int(size), blockSizeLog: log, mtu: Int(mtu), storage: &storage)
             transferStatus(status, into: &writer)
             return (.transferStatus, writer.count)
         case .transferCancel:
@@ -238,7 +241,7 @@ public struct BLOBTransferServer {
 
     // MARK: Handlers
 
-    mutating func start(mode: UInt8, id blob: UInt64, size: Int, blockSizeLog: UInt8, mtu: Int) -> BLOBStatus {
+    mutating func start<Storage: BLOBStorage>(mode: UInt8, id blob: UInt64, size: Int, blockSizeLog: UInt8, mtu: Int, storage: inout Storage) -> BLOBStatus {
         guard mode == 1 || mode == 2 else { return .unsupportedMode }
         guard phase != .inactive else { return .wrongPhase }
         guard blob == id else { return .wrongBLOBID }
@@ -251,6 +254,11 @@ public struct BLOBTransferServer {
         guard mode == 1 else { return .unsupportedMode }
         guard size > 0, size <= sizeLimit else { return .blobTooLarge }
         guard blockSizeLog == Self.blockSizeLog else { return .invalidBlockSize }
+        do throws(DFUError) {
+            try storage.open(size: size)
+        } catch {
+            return .internalError
+        }
         self.size = size
         mtuSize = min(mtu, Self.mtu)
         missingBlocks = InlineArray(repeating: 0)

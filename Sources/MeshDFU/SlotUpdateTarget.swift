@@ -22,6 +22,8 @@ public struct SlotUpdateTarget<Slots: SlotMap>: FirmwareUpdateTarget, BLOBStorag
     /// The validator's reason for the last image that failed verification.
     public private(set) var lastRejection: ImageRejection?
     var writer: BlockWindowWriter<Slots.Area>?
+    /// The image the update in progress is for (set by Start, and by the node after a reboot).
+    public var activeImage = 0
 
     public init(core: DFUCore<Slots>, policy: ImagePolicy, companyID: UInt16 = 0x0059, compositionHash: UInt32? = nil) {
         self.core = core
@@ -64,6 +66,7 @@ public struct SlotUpdateTarget<Slots: SlotMap>: FirmwareUpdateTarget, BLOBStorag
         guard let candidate = MeshDFUMetadata(decoding: metadata) else { throw .invalidImageHeader }
         let area = try secondary(image)
         let address = SlotAddress(image: image, slot: 1)
+        activeImage = image
         // The secondary must be free: not the revert target of a running test image, and no
         // swap already scheduled.
         try core.checkErasable(address)
@@ -78,6 +81,11 @@ public struct SlotUpdateTarget<Slots: SlotMap>: FirmwareUpdateTarget, BLOBStorag
         }
         writer = try BlockWindowWriter(area: area, imageSize: candidate.size)
         return .transfer
+    }
+
+    public mutating func open(size: Int) throws(DFUError) {
+        if let writer, writer.imageSize == size { return }
+        writer = try BlockWindowWriter(area: try secondary(activeImage), imageSize: size)
     }
 
     public mutating func blockStart(offset: Int, size: Int) throws(DFUError) {
@@ -127,6 +135,8 @@ public struct MeshDFUNode<Slots: SlotMap> {
     public var blob: BLOBTransferServer
 
     public init(target: SlotUpdateTarget<Slots>, restoring record: MeshUpdateState? = nil, image: Int = 0) {
+        var target = target
+        if let record { target.activeImage = Int(record.image) }
         update = FirmwareUpdateServer(target: target, restoring: record)
         let alignment = target.core.slots.area(image: image, slot: 1)?.writeSize ?? 4
         blob = BLOBTransferServer(sizeLimit: target.capacity(image: image), chunkAlignment: alignment)

@@ -17,9 +17,10 @@ struct Sim: ParsableCommand {
             `lifeboat sim [run] [options]` runs the board (see `lifeboat sim run --help` for its \
             options: --board, --layout, --policy, --state, --key, --strategy, --button, \
             --wait-for-dfu, --framing, --realtime, --stdio, --tcp). `lifeboat sim sweep` cuts the power at every flash \
-            operation of a scenario (see `lifeboat sim sweep --help`).
+            operation of a scenario (see `lifeboat sim sweep --help`). `lifeboat sim mesh-update FILE` \
+            updates a simulated board through its Bluetooth Mesh DFU Target (see `lifeboat sim mesh-update --help`).
             """,
-        subcommands: [SimRun.self, Sweep.self],
+        subcommands: [SimRun.self, Sweep.self, MeshUpdate.self],
         defaultSubcommand: SimRun.self
     )
 }

@@ -1,5 +1,6 @@
 import DFUTarget
 import Foundation
+import LifeboatHost
 import MCUbootImage
 import MeshDFU
 import Simulation
@@ -9,7 +10,7 @@ import Testing
 /// losing and reordering chunks as asked.
 struct TestDistributor {
     var node: MeshDFUNode<BoardSlots>
-    var random = SplitMix(seed: 42)
+    var random = SplitMix64(seed: 42)
     var loss = 0.0
     var sent = 0
 
@@ -66,19 +67,6 @@ struct TestDistributor {
         }
         let get = try ask(MeshDFUOpcode.get.rawValue)
         return MeshDFUPhase(rawValue: get[0] >> 5)!
-    }
-}
-
-/// A deterministic generator for the Distributor's shuffles and losses.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -161,5 +149,57 @@ struct SplitMix: RandomNumberGenerator {
         let v3 = TestDistributor.metadata(version: ImageVersion(major: 3, minor: 0, revision: 0), size: v2.count)
         let refused = try third.ask(MeshDFUOpcode.start.rawValue, [3] + TestDistributor.le(2, 2) + TestDistributor.le(10, 8) + [0] + v3)
         #expect(refused[0] & 7 == MeshDFUStatus.temporarilyUnavailable.rawValue)
+    }
+}
+
+/// The simulated Distributor and `lifeboat sim mesh-update`, as a user runs them.
+@Suite struct MeshDistributorTests {
+    static func board() throws -> (SimulatedBoard, [UInt8]) {
+        let board = try simulatedBoard(policy: .slotMapping)
+        try board.devices["internal"]!.load(try DeviceClientTests.signed("1.0.0", seed: 1), at: 0xC000)
+        return (board, try DeviceClientTests.signed("2.0.0", seed: 2))
+    }
+
+    /// Power cut at several points of the transfer: the Target comes back in TRANSFER_ERR, the
+    /// identical Start resumes it, and the update still ends applied with v2 running.
+    @Test(arguments: [5, 40, 120])
+    func aPowerCutDuringTheTransferIsSurvived(cutAt: Int) throws {
+        let (board, v2) = try Self.board()
+        var options = MeshUpdateOptions()
+        options.cutAt = cutAt
+        options.reorder = true
+        let report = MeshDistributor(board: board, options: options).update(v2)
+        #expect(report.result == "applied" && report.runningVersion == "2.0.0", "\(report.phases)")
+        let reboot = try #require(report.phases.first { $0.name == "reboot" })
+        #expect(reboot.detail.contains("transferError"), "\(reboot)")
+        #expect(report.phases.filter { $0.name == "start" }.count == 2)
+    }
+
+    @Test func withoutAConfirmTheNextResetReverts() throws {
+        let (board, v2) = try Self.board()
+        var options = MeshUpdateOptions()
+        options.confirm = false
+        let report = MeshDistributor(board: board, options: options).update(v2)
+        #expect(report.result == "reverted" && report.runningVersion == "1.0.0")
+        #expect(report.phases.filter { $0.name == "reboot" }.map(\.status) == ["booted 2.0.0", "booted 1.0.0"])
+    }
+
+    @Test(.enabled(if: lifeboatBinary != nil))
+    func theCommandAppliesALossyUpdateAndRefusesATamperedOne() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("app-v2.signed.bin")
+        var v2 = try DeviceClientTests.signed("2.0.0", seed: 2)
+        try Data(v2).write(to: URL(fileURLWithPath: path))
+        let good = try run(lifeboatBinary!, ["sim", "mesh-update", path, "--loss", "0.1", "--reorder", "--json"])
+        #expect(good.status == 0, "\(good.output)")
+        let report = try DeviceCommandTests.json(good.output)
+        #expect(report["result"] as? String == "applied" && report["running_version"] as? String == "2.0.0")
+        let names = (report["phases"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names == ["info", "metadata-check", "start", "transfer", "verify", "apply", "reboot", "confirm", "report"])
+        v2[3000] ^= 0x40
+        try Data(v2).write(to: URL(fileURLWithPath: path))
+        let bad = try run(lifeboatBinary!, ["sim", "mesh-update", path, "--loss", "0.1", "--reorder"])
+        #expect(bad.status == 1)
+        #expect(bad.output.contains("VERIFY_FAIL") && bad.output.contains("mesh-update: verify-failed (image hash mismatch), running 1.0.0"), "\(bad.output)")
     }
 }

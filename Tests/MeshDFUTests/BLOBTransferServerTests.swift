@@ -11,6 +11,9 @@ struct ArrayStorage: BLOBStorage {
 
     init(size: Int) { bytes = [UInt8](repeating: 0xFF, count: size) }
 
+    var opened: [Int] = []
+    mutating func open(size: Int) throws(DFUError) { opened.append(size) }
+
     mutating func blockStart(offset: Int, size: Int) throws(DFUError) {
         blockStarts.append(offset)
         for i in offset..<(offset + size) { bytes[i] = 0xFF }
@@ -99,6 +102,7 @@ func transferStart(id: UInt64 = 0xB10B, size: Int, log: UInt8 = 12, mtu: Int = 3
         #expect(Array(server.storage.bytes[0..<Self.payload.count]) == Self.payload)
         #expect(server.storage.writes == 21 + 21 + 10)
         #expect(server.storage.blockStarts == [8192, 0, 4096])
+        #expect(server.storage.opened == [10_000])
     }
 
     /// A suspended transfer (the receive timeout) resumes on the same Transfer Start and the

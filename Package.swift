@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "SMP", "Recovery", "DFUTarget", "MCUbootImage", "FlashKit", "Simulation", "LifeboatHost",
+                "SMP", "Recovery", "DFUTarget", "MCUbootImage", "MeshDFU", "FlashKit", "Simulation", "LifeboatHost",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -25,6 +25,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Layout YAML through the loader and `LayoutChecker`; a layout the checker passes must build
     /// a simulated board.
     case layout
+    /// The Mesh DFU Target (Firmware Update + BLOB Transfer servers over the DFU-target core)
+    /// over a strict NOR model: messages, timeouts and reboots; nothing outside the secondary slot
+    /// changes and Get still answers.
+    case mesh
 
     /// Runs one input.
     public func run(_ input: UnsafeRawBufferPointer) -> [String] {
@@ -37,6 +41,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .server: ServerFuzz.run(input, &violations)
         case .image: ImageFuzz.run(input, &violations)
         case .layout: LayoutFuzz.run(input, &violations)
+        case .mesh: MeshFuzz.run(input, &violations)
         }
         return violations.messages
     }

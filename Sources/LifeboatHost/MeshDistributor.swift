@@ -56,7 +56,8 @@ public struct MeshUpdatePhase: Codable, Sendable, Equatable {
 
 /// The end of an update.
 public struct MeshUpdateReport: Codable, Sendable {
-    /// `applied`, `reverted`, `verify-failed`, `metadata-rejected`, `start-refused`, `failed`.
+    /// `applied`, `reverted`, `verify-failed`, `metadata-rejected`, `start-refused`,
+    /// `transfer-failed` (the BLOB did not complete), `failed`.
     public var result: String
     public var runningVersion: String
     public var phases: [MeshUpdatePhase]
@@ -193,6 +194,7 @@ public final class MeshDistributor {
                         record("verify", "VERIFY_FAIL", reason!)
                         return finish("verify-failed")
                     }
+                    guard result == .verifyOK else { return finish("transfer-failed") }
                     record("verify", "VERIFY_OK", "the secondary slot holds a valid image (header, TLVs, SHA-256, and a trusted signature when the board has keys)")
                     break
                 } catch is PowerCut {
@@ -249,11 +251,23 @@ public final class MeshDistributor {
         if options.reorder { blocks.shuffle(using: &random) }
         var chunksSent = 0, lost = 0, rounds = 0
         for block in blocks {
-            _ = try send(BLOBOpcode.blockStart.rawValue, Self.le(UInt64(block), 2) + Self.le(UInt64(chunk), 2))
+            let started = try send(BLOBOpcode.blockStart.rawValue, Self.le(UInt64(block), 2) + Self.le(UInt64(chunk), 2)) ?? [9]
+            guard started[0] & 0x0F == 0 else {
+                let status = BLOBStatus(rawValue: started[0] & 0x0F).map { "\($0)" } ?? "\(started[0] & 0x0F)"
+                record("transfer", "BLOB \(status)", "Block Start \(block) with \(chunk)-byte chunks refused")
+                return node.update.update.phase
+            }
             let base = block * 4096, end = min(base + 4096, image.count)
             var pending = Array(0..<((end - base + chunk - 1) / chunk))
+            var blockRounds = 0
             while !pending.isEmpty {
                 rounds += 1
+                blockRounds += 1
+                // A Target that never completes the block (every chunk lost, or refused): give up.
+                guard blockRounds <= 100 else {
+                    record("transfer", "incomplete", "block \(block) still misses \(pending.count) chunks after 100 rounds")
+                    return node.update.update.phase
+                }
                 if options.reorder { pending.shuffle(using: &random) }
                 for c in pending {
                     chunksSent += 1

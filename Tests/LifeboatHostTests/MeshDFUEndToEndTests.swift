@@ -203,3 +203,16 @@ struct TestDistributor {
         #expect(bad.output.contains("VERIFY_FAIL") && bad.output.contains("mesh-update: verify-failed (image hash mismatch), running 1.0.0"), "\(bad.output)")
     }
 }
+
+extension MeshDistributorTests {
+    /// A chunk size the Target refuses (not whole flash words) ends the transfer with the BLOB
+    /// status named, instead of a Distributor waiting forever.
+    @Test func aRefusedChunkSizeEndsTheTransferWithTheReason() throws {
+        let (board, v2) = try Self.board()
+        var options = MeshUpdateOptions()
+        options.chunkSize = 201
+        let report = MeshDistributor(board: board, options: options).update(v2)
+        #expect(report.result == "transfer-failed" && report.runningVersion == "1.0.0")
+        #expect(report.phases.last?.status == "BLOB invalidChunkSize", "\(report.phases)")
+    }
+}

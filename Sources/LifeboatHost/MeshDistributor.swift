@@ -169,45 +169,13 @@ public final class MeshDistributor {
     /// Runs the whole update of `image` (an MCUboot image file's bytes; its header gives the
     /// metadata's version, the file its size).
     public func update(_ image: [UInt8]) -> MeshUpdateReport {
-        let header = image.withUnsafeBytes { try? ImageHeader(parsing: $0) }
-        let version = header?.version ?? ImageVersion(major: 0, minor: 0, revision: 0)
-        let meta = Self.metadata(version: version, size: image.count)
-        let blobID = random.next()
+        let version = Self.version(of: image)
         var reason: String?
         func finish(_ result: String) -> MeshUpdateReport {
             MeshUpdateReport(result: result, runningVersion: runningVersion(), phases: phases, messages: messages, virtualSeconds: (now * 1000).rounded() / 1000, reason: reason)
         }
         do {
-            // Info and metadata check.
-            guard let info = try send(MeshDFUOpcode.infoGet.rawValue, [0, 1]) else { record("info", "no answer", ""); return finish("failed") }
-            record("info", "success", "Info Get → Info Status \(info.count) B: firmware \(runningVersion())")
-            let check = try send(MeshDFUOpcode.metadataCheck.rawValue, [0] + meta) ?? [3, 0]
-            let checkStatus = MeshDFUStatus(rawValue: check[0] & 7) ?? .internalError
-            record("metadata-check", "\(checkStatus)", "version \(Self.text(version)), \(image.count) B → effect \(check[0] >> 3)")
-            guard checkStatus == .success else { return finish("metadata-rejected") }
-            // Start and the BLOB, again after a power cut.
-            while true {
-                do {
-                    guard let result = try startAndTransfer(image, meta: meta, blobID: blobID) else { return finish("start-refused") }
-                    if result == .verifyFail {
-                        reason = node.update.target.lastRejection.map { "\($0.description)" } ?? "rejected"
-                        record("verify", "VERIFY_FAIL", reason!)
-                        return finish("verify-failed")
-                    }
-                    guard result == .verifyOK else { return finish("transfer-failed") }
-                    record("verify", "VERIFY_OK", "the secondary slot holds a valid image (header, TLVs, SHA-256, and a trusted signature when the board has keys)")
-                    break
-                } catch is PowerCut {
-                    cut = true
-                    record("power-cut", "cut", "after \(messages) messages")
-                    _ = reboot("power back")
-                }
-            }
-            // Apply: the status first, then the marking; the Target reboots into its boot stage.
-            let applied = try send(MeshDFUOpcode.apply.rawValue) ?? [3]
-            let applyError = node.update.completeApply()
-            record("apply", applyError.map { "\($0.description)" } ?? "APPLYING", "Apply → status 0x\(String(applied[0], radix: 16)); secondary marked for a test boot")
-            guard applyError == nil else { return finish("failed") }
+            if let failure = try deliver(image, reason: &reason) { return finish(failure) }
             _ = reboot("after Apply")
             // The new image: silent on Info Get while applying; it confirms (or not) and reports.
             let silent = try send(MeshDFUOpcode.infoGet.rawValue, [0, 1]) == nil
@@ -230,6 +198,61 @@ public final class MeshDistributor {
             record("error", "failed", "\(error)")
             return finish("failed")
         }
+    }
+
+    /// The update up to its Apply (info, metadata check, Start, BLOB, verify, Apply: the
+    /// secondary marked for a test boot), without the reboot that follows: what the power-cut
+    /// sweep's `mesh-update` scenario cuts. True when the image is marked.
+    public func transferAndApply(_ image: [UInt8]) -> Bool {
+        var reason: String?
+        do {
+            return try deliver(image, reason: &reason) == nil
+        } catch {
+            return false
+        }
+    }
+
+    static func version(of image: [UInt8]) -> ImageVersion {
+        image.withUnsafeBytes { try? ImageHeader(parsing: $0) }?.version ?? ImageVersion(major: 0, minor: 0, revision: 0)
+    }
+
+    /// Info → metadata check → Start → BLOB (again after a power cut) → verify → Apply; nil when
+    /// the image is marked for test, else the result that ends the update.
+    func deliver(_ image: [UInt8], reason: inout String?) throws -> String? {
+        let version = Self.version(of: image)
+        let meta = Self.metadata(version: version, size: image.count)
+        let blobID = random.next()
+        guard let info = try send(MeshDFUOpcode.infoGet.rawValue, [0, 1]) else {
+            record("info", "no answer", "")
+            return "failed"
+        }
+        record("info", "success", "Info Get → Info Status \(info.count) B: firmware \(runningVersion())")
+        let check = try send(MeshDFUOpcode.metadataCheck.rawValue, [0] + meta) ?? [3, 0]
+        let checkStatus = MeshDFUStatus(rawValue: check[0] & 7) ?? .internalError
+        record("metadata-check", "\(checkStatus)", "version \(Self.text(version)), \(image.count) B → effect \(check[0] >> 3)")
+        guard checkStatus == .success else { return "metadata-rejected" }
+        while true {
+            do {
+                guard let result = try startAndTransfer(image, meta: meta, blobID: blobID) else { return "start-refused" }
+                if result == .verifyFail {
+                    reason = node.update.target.lastRejection.map { "\($0.description)" } ?? "rejected"
+                    record("verify", "VERIFY_FAIL", reason!)
+                    return "verify-failed"
+                }
+                guard result == .verifyOK else { return "transfer-failed" }
+                record("verify", "VERIFY_OK", "the secondary slot holds a valid image (header, TLVs, SHA-256, and a trusted signature when the board has keys)")
+                break
+            } catch is PowerCut {
+                cut = true
+                record("power-cut", "cut", "after \(messages) messages")
+                _ = reboot("power back")
+            }
+        }
+        // Apply: the status first, then the marking.
+        let applied = try send(MeshDFUOpcode.apply.rawValue) ?? [3]
+        let applyError = node.update.completeApply()
+        record("apply", applyError.map { "\($0.description)" } ?? "APPLYING", "Apply → status 0x\(String(applied[0], radix: 16)); secondary marked for a test boot")
+        return applyError == nil ? nil : "failed"
     }
 
     /// Start (or its resume) and the BLOB transfer; nil when Start was refused, else the phase

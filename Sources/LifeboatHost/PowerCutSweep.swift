@@ -38,6 +38,9 @@ public struct PowerCutSweep: Sendable {
         /// The running application (v1) uploads v2 into the free slot, marks it for test and
         /// resets; the boot swaps it in.
         case applicationUpload = "app-upload"
+        /// A Mesh DFU Distributor sends v2 to the board's Mesh DFU Target (BLOB into the
+        /// secondary, verify, Apply marks it for test), then the board resets; the boot swaps it in.
+        case meshUpdate = "mesh-update"
 
         public var summary: String {
             switch self {
@@ -48,6 +51,7 @@ public struct PowerCutSweep: Sendable {
             case .overwrite: "overwrite-only upgrade (v1 → v2)"
             case .recoveryUpload: "serial recovery uploads v2 into the primary slot, then the board resets"
             case .applicationUpload: "the application uploads v2 into the free slot, marks it for test, resets"
+            case .meshUpdate: "a Mesh DFU Distributor sends v2 into the secondary slot, applies it (test), the board resets"
             }
         }
     }
@@ -196,7 +200,7 @@ public struct PowerCutSweep: Sendable {
             rig.rail.startRecording()
             let cleanAction = rig.act(scenario, images: images)
             journal = rig.rail.stopRecording()
-            clean = cleanAction.map { rig.classify($0, images: images) } ?? .bricked
+            clean = cleanAction.map { rig.classify($0, images: images) } ?? .bricked  // lastFinding says why when nil
             guard clean != .bricked, !journal.isEmpty else {
                 throw SimulationError("the clean \(scenario.rawValue) run did not complete (\(journal.count) operations, \(clean.rawValue)\(clean == .bricked ? ": " + rig.lastFinding : ""))")
             }
@@ -330,7 +334,7 @@ public struct PowerCutSweep: Sendable {
         func prepare(_ scenario: Scenario, images: Images) throws {
             try model(for: primary).load(images.old, at: primary.address)
             switch scenario {
-            case .recoveryUpload, .applicationUpload:
+            case .recoveryUpload, .applicationUpload, .meshUpdate:
                 break
             case .swapTest, .permanent, .overwrite, .revert, .confirm:
                 guard let secondary else { throw SimulationError("the \(scenario.rawValue) scenario needs a secondary slot") }
@@ -450,6 +454,14 @@ public struct PowerCutSweep: Sendable {
                     return nil
                 }
                 return transport.console.lastBoot
+            case .meshUpdate:
+                let distributor = MeshDistributor(board: board)
+                guard distributor.transferAndApply(images.new) else {
+                    lastFinding = "the Mesh update did not reach Apply: \(distributor.phases.last.map { "\($0.name) \($0.status): \($0.detail)" } ?? "no step")"
+                    return nil
+                }
+                board.reset()
+                return bootOnce()
             }
         }
 

@@ -33,7 +33,7 @@ import Testing
         case .revert: [.bootedOld]
         case .confirm: [.bootedNew, .bootedOld]
         case .recoveryUpload: [.recovery, .bootedNew]
-        case .applicationUpload: [.bootedOld, .bootedNew]
+        case .applicationUpload, .meshUpdate: [.bootedOld, .bootedNew]
         }
     }
 

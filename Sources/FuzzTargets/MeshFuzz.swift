@@ -47,6 +47,7 @@ enum MeshFuzz {
         let target = SlotUpdateTarget(core: DFUCore(slots: slots), policy: ImagePolicy())
         var node = MeshDFUNode(target: target)
         var persisted: MeshUpdateState?
+        var persistedBLOB: [UInt8] = []
         let outside = ServerFuzz.complement(of: [secondary], in: 0..<deviceSize)
         var buffer = [UInt8](repeating: 0, count: 380)
         var p = 0, count = 0
@@ -60,7 +61,7 @@ enum MeshFuzz {
             count += 1
             switch opcode {
             case 0xFFF0: node.receiveTimeout()
-            case 0xFFF1: node = MeshDFUNode(target: target, restoring: persisted)
+            case 0xFFF1: node = MeshDFUNode(target: target, restoring: persisted, blobRecord: persistedBLOB)
             case 0xFFF2: _ = node.update.completeApply()
             case 0xFFF3: node.update.applied()
             default:
@@ -68,6 +69,7 @@ enum MeshFuzz {
                 if let reply { v.check(reply.count <= buffer.count, "record \(count): reply of \(reply.count) B") }
             }
             persisted = node.update.update
+            persistedBLOB = node.blobRecord
             for range in outside where !ServerFuzz.same(flash.bytes(in: range), junk, at: range.lowerBound) {
                 v.check(false, "record \(count): flash at 0x\(String(range.lowerBound, radix: 16))..<0x\(String(range.upperBound, radix: 16)) changed outside the secondary slot")
             }

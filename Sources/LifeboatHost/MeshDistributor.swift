@@ -86,6 +86,8 @@ public final class MeshDistributor {
     public var options: MeshUpdateOptions
     /// The Target's persisted update record (its settings storage): survives reboots.
     public private(set) var persisted: MeshUpdateState?
+    /// The Target's persisted BLOB transfer record (received blocks).
+    public private(set) var persistedBLOB: [UInt8] = []
     var node: MeshDFUNode<BoardSlots>
     var random: SplitMix64
     var messages = 0
@@ -100,11 +102,13 @@ public final class MeshDistributor {
         self.options = options
         random = SplitMix64(seed: options.seed)
         flashStart = board.clock.seconds
-        node = Self.bootNode(board, restoring: nil)
+        node = Self.bootNode(board, restoring: nil, blob: [])
     }
 
-    static func bootNode(_ board: SimulatedBoard, restoring record: MeshUpdateState?) -> MeshDFUNode<BoardSlots> {
-        MeshDFUNode(target: SlotUpdateTarget(core: DFUCore(slots: board.slots), policy: board.bootConfiguration.imagePolicy), restoring: record)
+    static func bootNode(_ board: SimulatedBoard, restoring record: MeshUpdateState?, blob: [UInt8]) -> MeshDFUNode<BoardSlots> {
+        MeshDFUNode(
+            target: SlotUpdateTarget(core: DFUCore(slots: board.slots), policy: board.bootConfiguration.imagePolicy),
+            restoring: record, blobRecord: blob)
     }
 
     var now: Double { airSeconds + board.clock.seconds - flashStart }
@@ -119,6 +123,7 @@ public final class MeshDistributor {
         messages += 1
         airSeconds += Self.airtime(opcode: opcode, bytes: payload.count) + (reply.map { Self.airtime(opcode: $0.opcode, bytes: $0.count) } ?? 0)
         persisted = node.update.update  // stored at each transition, as Zephyr's server does
+        persistedBLOB = node.blobRecord
         return reply.map { Array(buffer[0..<$0.count]) }
     }
 
@@ -138,7 +143,7 @@ public final class MeshDistributor {
     func reboot(_ why: String) -> BootOutcome {
         board.reset()
         let (outcome, events) = board.boot()
-        node = Self.bootNode(board, restoring: persisted)
+        node = Self.bootNode(board, restoring: persisted, blob: persistedBLOB)
         var swap = ""
         for event in events {
             if case .swapCompleted(_, let type) = event { swap = ", swap (\(type)) done" }
@@ -281,6 +286,8 @@ public final class MeshDistributor {
                 return node.update.update.phase
             }
             let base = block * 4096, end = min(base + 4096, image.count)
+            // A block the Target already holds (a resumed transfer) reports none missing.
+            if started[0] >> 6 == 1 { continue }
             var pending = Array(0..<((end - base + chunk - 1) / chunk))
             var blockRounds = 0
             while !pending.isEmpty {

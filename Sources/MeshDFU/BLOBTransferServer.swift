@@ -121,6 +121,44 @@ public struct BLOBTransferServer {
     /// ``chunkAlignment``.
     public var maxChunkSize: Int { Self.maxChunkSize - Self.maxChunkSize % chunkAlignment }
 
+    /// Bytes of the persisted record.
+    public static var recordSize: Int { 1 + 8 + 4 + 1 + 2 + 2 + 32 }
+
+    /// The transfer's persisted record (Zephyr stores it at each block's end): phase, BLOB id
+    /// le64, size le32, ttl, timeout base le16, MTU le16, the missing-blocks bitmap. Written only
+    /// for a transfer under way; a reboot brings it back suspended.
+    public func encodeRecord(into writer: inout PayloadWriter) {
+        writer.u8(phase.rawValue)
+        writer.le(id, 8)
+        writer.le(UInt64(size), 4)
+        writer.u8(ttl)
+        writer.le(UInt64(timeoutBase), 2)
+        writer.le(UInt64(mtuSize), 2)
+        for i in 0..<32 { writer.u8(missingBlocks[i]) }
+    }
+
+    /// A server after a reboot: a transfer that was under way comes back suspended, with the
+    /// blocks it had received (the Distributor's identical Transfer Start resumes it); anything
+    /// else (no record, a torn one, a transfer that had not started or had ended) is no transfer.
+    public init(sizeLimit: Int, chunkAlignment: Int = 4, restoring record: UnsafeRawBufferPointer) {
+        self.init(sizeLimit: sizeLimit, chunkAlignment: chunkAlignment)
+        var reader = PayloadReader(record)
+        guard record.count == Self.recordSize, let raw = reader.u8(), let phase = BLOBPhase(rawValue: raw),
+            phase == .waitingForBlock || phase == .waitingForChunk || phase == .suspended,
+            let id = reader.le(8), let size = reader.le(4), let ttl = reader.u8(), let timeout = reader.le(2), let mtu = reader.le(2),
+            size > 0, Int(size) <= self.sizeLimit
+        else { return }
+        var bitmap = InlineArray<32, UInt8>(repeating: 0)
+        for i in 0..<32 { bitmap[i] = reader.u8() ?? 0 }
+        self.id = id
+        self.size = Int(size)
+        self.ttl = ttl
+        timeoutBase = UInt16(timeout)
+        mtuSize = min(Int(mtu), Self.mtu)
+        missingBlocks = bitmap
+        self.phase = .suspended
+    }
+
     public var blockCount: Int { (size + Self.blockSize - 1) / Self.blockSize }
 
     /// Busy: a transfer is expected or under way (not inactive, suspended or complete).
@@ -248,7 +286,15 @@ public struct BLOBTransferServer {
         if phase != .waitingForStart {
             // The same transfer again: a duplicate, or the resume of a suspended one.
             guard mode == 1, size == self.size, blockSizeLog == Self.blockSizeLog, mtuSize <= mtu else { return .wrongPhase }
-            if phase == .suspended { phase = .waitingForBlock }
+            if phase == .suspended {
+                // Resumed (after a reboot the storage comes back here, with the blocks it holds).
+                do throws(DFUError) {
+                    try storage.open(size: size)
+                } catch {
+                    return .internalError
+                }
+                phase = .waitingForBlock
+            }
             return .success
         }
         guard mode == 1 else { return .unsupportedMode }

@@ -82,6 +82,14 @@ struct PayloadReader {
         return value
     }
 
+    /// The BLOB id of a BLOB transfer record (bytes 1…8), without moving; nil when too short.
+    var peekID: UInt64? {
+        guard bytes.count >= 9 else { return nil }
+        var value: UInt64 = 0
+        for i in 0..<8 { value |= UInt64(bytes[1 + i]) << UInt64(8 * i) }
+        return value
+    }
+
     /// The rest of the payload.
     mutating func rest() -> UnsafeRawBufferPointer {
         defer { position = bytes.count }

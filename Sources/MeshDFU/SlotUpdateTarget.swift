@@ -134,12 +134,31 @@ public struct MeshDFUNode<Slots: SlotMap> {
     public var update: FirmwareUpdateServer<SlotUpdateTarget<Slots>>
     public var blob: BLOBTransferServer
 
-    public init(target: SlotUpdateTarget<Slots>, restoring record: MeshUpdateState? = nil, image: Int = 0) {
+    /// A node after power-on: `record` is the update's persisted record, `blobRecord` the BLOB
+    /// transfer's (both as the node stored them before the reboot; empty: none).
+    public init(target: SlotUpdateTarget<Slots>, restoring record: MeshUpdateState? = nil, blobRecord: [UInt8] = [], image: Int = 0) {
         var target = target
         if let record { target.activeImage = Int(record.image) }
         update = FirmwareUpdateServer(target: target, restoring: record)
         let alignment = target.core.slots.area(image: image, slot: 1)?.writeSize ?? 4
-        blob = BLOBTransferServer(sizeLimit: target.capacity(image: image), chunkAlignment: alignment)
+        let limit = target.capacity(image: image)
+        // The BLOB comes back only with the update it belongs to (now TRANSFER_ERR).
+        if update.update.phase == .transferError, update.update.blobID == blobRecord.withUnsafeBytes({ PayloadReader($0).peekID }) {
+            blob = blobRecord.withUnsafeBytes { BLOBTransferServer(sizeLimit: limit, chunkAlignment: alignment, restoring: $0) }
+        } else {
+            blob = BLOBTransferServer(sizeLimit: limit, chunkAlignment: alignment)
+        }
+    }
+
+    /// The BLOB transfer's record to persist (empty when no transfer is under way).
+    public var blobRecord: [UInt8] {
+        guard blob.phase == .waitingForBlock || blob.phase == .waitingForChunk || blob.phase == .suspended else { return [] }
+        var bytes = [UInt8](repeating: 0, count: BLOBTransferServer.recordSize)
+        bytes.withUnsafeMutableBytes { raw in
+            var writer = PayloadWriter(raw)
+            blob.encodeRecord(into: &writer)
+        }
+        return bytes
     }
 
     /// A reply: its opcode (DFU or BLOB) and length in the lent buffer.

@@ -170,3 +170,41 @@ func transferStart(id: UInt64 = 0xB10B, size: Int, log: UInt8 = 12, mtu: Int = 3
         #expect(event == .completed)
     }
 }
+
+extension BLOBTransferServerTests {
+    /// A reboot mid-transfer: the persisted record brings the transfer back suspended with the
+    /// blocks it had; the identical Transfer Start reopens the storage and resumes; the whole
+    /// blocks report none missing, the interrupted one starts again. Torn or finished records
+    /// bring nothing back.
+    @Test func aPersistedTransferComesBackSuspendedWithItsBlocks() throws {
+        var server = Server(storage: ArrayStorage(size: 12_288), sizeLimit: 12_288)
+        var event: BLOBEvent?
+        _ = server.receive(id: 5, ttl: 4, timeoutBase: 3)
+        blob(&server, .transferStart, transferStart(id: 5, size: 10_000), event: &event)
+        blob(&server, .blockStart, le(1, 2) + le(256, 2), event: &event)
+        Self.send(block: 1, chunk: 256, to: &server, event: &event)
+        blob(&server, .blockStart, le(0, 2) + le(256, 2), event: &event)
+        Self.send(block: 0, chunk: 256, order: [0, 1], to: &server, event: &event)
+        var record = [UInt8](repeating: 0, count: BLOBTransferServer.recordSize)
+        record.withUnsafeMutableBytes { raw in
+            var writer = PayloadWriter(raw)
+            server.blob.encodeRecord(into: &writer)
+        }
+        var rebooted = Server(storage: server.storage, sizeLimit: 12_288)
+        rebooted.blob = record.withUnsafeBytes { BLOBTransferServer(sizeLimit: 12_288, restoring: $0) }
+        #expect(rebooted.phase == .suspended && rebooted.progress == 33 && rebooted.blob.id == 5 && rebooted.blob.timeoutSeconds == 40)
+        #expect(blob(&rebooted, .transferStart, transferStart(id: 5, size: 10_000), event: &event)?[1] == BLOBPhase.waitingForBlock.rawValue)
+        #expect(rebooted.storage.opened == [10_000, 10_000], "the storage is opened again on the resume")
+        #expect(blob(&rebooted, .blockStart, le(1, 2) + le(256, 2), event: &event)?.first == 0x40, "block 1 is whole")
+        for block in [0, 2] {
+            blob(&rebooted, .blockStart, le(UInt64(block), 2) + le(256, 2), event: &event)
+            Self.send(block: block, chunk: 256, to: &rebooted, event: &event)
+        }
+        #expect(event == .completed)
+        #expect(Array(rebooted.storage.bytes[0..<10_000]) == Self.payload)
+        // Nothing comes back from a torn record, an oversized one, or a finished transfer.
+        for broken in [Array(record.dropLast()), [UInt8(BLOBPhase.complete.rawValue)] + record.dropFirst(), [2] + le(5, 8) + le(99_999, 4) + record.dropFirst(13)] {
+            #expect(broken.withUnsafeBytes { BLOBTransferServer(sizeLimit: 12_288, restoring: $0) }.phase == .inactive)
+        }
+    }
+}

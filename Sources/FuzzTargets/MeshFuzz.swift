@@ -22,17 +22,8 @@ enum MeshFuzz {
     static let primary = 0x1000..<0x9000
     static let secondary = 0x9000..<0x11000
     static let maxRecords = 96
-    /// The device's contents before each run: never 0x00 or 0xFF, so any stray erase or write shows.
-    static let junk: [UInt8] = {
-        var bytes = [UInt8](repeating: 0, count: deviceSize)
-        var state: UInt32 = 0x1234_5677
-        for i in bytes.indices {
-            state ^= state << 13; state ^= state >> 17; state ^= state << 5
-            let b = UInt8(truncatingIfNeeded: state)
-            bytes[i] = b == 0 || b == 0xFF ? 0x5A : b
-        }
-        return bytes
-    }()
+    /// The device's contents before each run (ServerFuzz's noise): any stray erase or write shows.
+    static let junk = ServerFuzz.noise(count: deviceSize)
 
     static func run(_ input: UnsafeRawBufferPointer, _ v: inout FuzzViolations) {
         guard let flash = try? NORFlashModel(size: deviceSize, eraseSize: sectorSize, writeSize: 4, erasedValue: 0xFF) else {

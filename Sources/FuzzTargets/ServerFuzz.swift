@@ -28,8 +28,12 @@ enum ServerFuzz {
     static let primary1 = 0x2800..<0x3000
     static let secondary1 = 0x3000..<0x3800
     /// The device's contents before each run: never 0x00 or 0xFF, so any stray erase or write shows.
-    static let junk: [UInt8] = {
-        var bytes = [UInt8](repeating: 0, count: deviceSize)
+    static let junk = noise(count: deviceSize)
+
+    /// `count` bytes of xorshift noise with no 0x00 or 0xFF in them: a flash device's contents
+    /// before a run, so that any stray erase or write shows (the mesh target uses it too).
+    static func noise(count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
         var state: UInt32 = 0x2545_F491
         for i in bytes.indices {
             state ^= state << 13; state ^= state >> 17; state ^= state << 5
@@ -37,7 +41,7 @@ enum ServerFuzz {
             bytes[i] = b == 0 || b == 0xFF ? 0x5A : b
         }
         return bytes
-    }()
+    }
     static let maxMessages = 64
 
     struct Slots: SlotMap {

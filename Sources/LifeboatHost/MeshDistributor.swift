@@ -90,7 +90,8 @@ public final class MeshDistributor {
     public private(set) var persistedBLOB: [UInt8] = []
     var node: MeshDFUNode<BoardSlots>
     var random: SplitMix64
-    var messages = 0
+    /// Messages sent so far (lost chunks included).
+    public private(set) var messages = 0
     var airSeconds = 0.0
     let flashStart: Double
     var phases: [MeshUpdatePhase] = []
@@ -113,10 +114,11 @@ public final class MeshDistributor {
 
     var now: Double { airSeconds + board.clock.seconds - flashStart }
 
-    struct PowerCut: Error {}
+    public struct PowerCut: Error {}
 
-    /// Sends one message (and takes its reply); throws ``PowerCut`` when the cut point is reached.
-    func send(_ opcode: UInt16, _ payload: [UInt8] = []) throws -> [UInt8]? {
+    /// Sends one access message to the Target and returns its reply (nil: none); throws
+    /// ``PowerCut`` when the cut point is reached.
+    public func send(_ opcode: UInt16, _ payload: [UInt8] = []) throws -> [UInt8]? {
         if let cutAt = options.cutAt, !cut, messages >= cutAt { throw PowerCut() }
         var buffer = [UInt8](repeating: 0, count: 380)
         let reply = payload.withUnsafeBytes { p in buffer.withUnsafeMutableBytes { node.handle(opcode: opcode, payload: p, reply: $0) } }
@@ -158,9 +160,12 @@ public final class MeshDistributor {
         return outcome
     }
 
-    static func le(_ value: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: value >> UInt64(8 * $0)) } }
+    /// `value`'s low `width` bytes, little-endian (Mesh's byte order).
+    public static func le(_ value: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: value >> UInt64(8 * $0)) } }
 
-    static func metadata(version: ImageVersion, size: Int) -> [UInt8] {
+    /// Firmware metadata as the Distributor sends it: version, size, application core, a
+    /// composition hash of 0 and one element.
+    public static func metadata(version: ImageVersion, size: Int) -> [UInt8] {
         [version.major, version.minor] + le(UInt64(version.revision), 2) + le(UInt64(version.build), 4) + le(UInt64(size), 3) + [0x01]
             + le(0, 4) + le(1, 2)
     }
@@ -217,13 +222,25 @@ public final class MeshDistributor {
         }
     }
 
+    /// The update up to VERIFY_OK, without the Apply: the secondary holds the verified image and
+    /// nothing is marked. True when the Target reports VERIFY_OK.
+    public func transfer(_ image: [UInt8]) -> Bool {
+        var reason: String?
+        do {
+            return try deliver(image, reason: &reason, apply: false) == nil
+        } catch {
+            return false
+        }
+    }
+
     static func version(of image: [UInt8]) -> ImageVersion {
         image.withUnsafeBytes { try? ImageHeader(parsing: $0) }?.version ?? ImageVersion(major: 0, minor: 0, revision: 0)
     }
 
-    /// Info → metadata check → Start → BLOB (again after a power cut) → verify → Apply; nil when
-    /// the image is marked for test, else the result that ends the update.
-    func deliver(_ image: [UInt8], reason: inout String?) throws -> String? {
+    /// Info → metadata check → Start → BLOB (again after a power cut) → verify → Apply (unless
+    /// `apply` is false); nil when the image is marked for test (or verified), else the result
+    /// that ends the update.
+    func deliver(_ image: [UInt8], reason: inout String?, apply: Bool = true) throws -> String? {
         let version = Self.version(of: image)
         let meta = Self.metadata(version: version, size: image.count)
         let blobID = random.next()
@@ -253,6 +270,7 @@ public final class MeshDistributor {
                 _ = reboot("power back")
             }
         }
+        guard apply else { return nil }
         // Apply: the status first, then the marking.
         let applied = try send(MeshDFUOpcode.apply.rawValue) ?? [3]
         let applyError = node.update.completeApply()

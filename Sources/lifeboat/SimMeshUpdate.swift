@@ -77,9 +77,7 @@ extension Sim {
             let simulated = try loadSimulatedBoard(
                 board: board, layout: layout, policy: .slotMapping, state: nil,
                 imagePolicy: ImagePolicy(trustedKeys: trusted.map(\.trustedKey)))
-            guard let primary = simulated.layout.partition(named: "mcuboot_primary"),
-                simulated.layout.partition(named: "mcuboot_secondary") != nil
-            else { throw CLIError("layout \(simulated.layout.name) has no mcuboot_primary and mcuboot_secondary: the Mesh DFU Target writes into the secondary slot") }
+            guard let primary = simulated.layout.slot(image: 0, slot: 0), simulated.layout.slot(image: 0, slot: 1) != nil else { throw CLIError("layout \(simulated.layout.name) has no mcuboot_primary and mcuboot_secondary: the Mesh DFU Target writes into the secondary slot") }
             guard let image = FileManager.default.contents(atPath: file).map(Array.init) else { throw CLIError("cannot read \(file)") }
             let before: [UInt8]
             if let running {

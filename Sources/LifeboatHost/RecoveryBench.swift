@@ -16,12 +16,27 @@ public enum BenchLink: Equatable, Sendable, CustomStringConvertible {
     public static let usbBytesPerSecond = 330_000.0
     public static let usbFrameSeconds = 0.001
 
-    /// Seconds `bytes` take in one direction.
+    /// Seconds `bytes` take in one direction: ``latency`` plus ``occupancy(_:)``.
     public func seconds(_ bytes: Int) -> Double {
         guard bytes > 0 else { return 0 }
+        return latency + occupancy(bytes)
+    }
+
+    /// Seconds `bytes` hold one direction of the link (the next transfer waits for them): UART
+    /// 10 bits a byte; USB the measured ceiling.
+    public func occupancy(_ bytes: Int) -> Double {
         switch self {
-        case .uart(let baud): return Double(bytes * 10) / Double(baud)
-        case .usb: return Self.usbFrameSeconds + Double(bytes) / Self.usbBytesPerSecond
+        case .uart(let baud): Double(bytes * 10) / Double(baud)
+        case .usb: Double(bytes) / Self.usbBytesPerSecond
+        }
+    }
+
+    /// Seconds from the end of a transfer's bytes on the link to their arrival, which a following
+    /// transfer in the same direction overlaps: none on a UART, one 1 ms frame on USB.
+    public var latency: Double {
+        switch self {
+        case .uart: 0
+        case .usb: Self.usbFrameSeconds
         }
     }
 
@@ -40,17 +55,37 @@ public enum BenchLink: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The client side of a bench run.
+public enum BenchClient: String, CaseIterable, Sendable {
+    /// Lifeboat's client against Lifeboat's server: the message size and the number of requests in
+    /// flight from MCUmgr params (`buf_size`, `buf_count`), progressive erase.
+    case lifeboat
+    /// MCUboot's defaults as its documentation's figures were taken: a 1 KiB receive buffer and
+    /// `buf_count` 1 (`BOOT_SERIAL_MAX_RECEIVE_SIZE`), 128-byte lines, the whole slot erased at
+    /// `off` 0 (no `MCUBOOT_ERASE_PROGRESSIVELY`), and the mcumgr Go client: ≈ 228 bytes of image
+    /// per request (MCUboot's `docs/serial_recovery.md` "Throughput tuning"), 124-character lines
+    /// with a 20 ms sleep before each continuation line (newtmgr `nmserial/serial_xport.go`), one
+    /// request at a time (mcuboot-serial-recovery.md §1.3, performance-anchors.md §2.1).
+    case mcubootDefaults = "mcuboot-defaults"
+}
+
 /// `lifeboat bench recovery`: a whole recovery (params, upload of a signed image, state read) on
-/// a simulated board, timed on the virtual clock, request by request, as
+/// a simulated board, timed on the virtual clock as a pipeline of three resources, each used by
+/// one transfer at a time:
 ///
-///     request on the link + the board's flash work for it + response on the link
+///     host → link (uplink) → a receive buffer → the board (decode, flash work) → link (downlink) → host
 ///
-/// one after the other: the client waits for each answer (one request in flight), and the board
-/// does not receive while its flash is busy (the NVMC stalls the CPU). The flash work is what
-/// the real drivers cost on the board's peripheral models (datasheet timings). Not modelled yet:
-/// CPU time for base64, CRC and SHA-256 at the core's clock, host turnaround, and any overlap of
-/// reception with flash work, so the figure is the board's share of a recovery with an
-/// instantaneous host.
+/// A request goes on the uplink when the host sends it and the uplink is free; it reaches the
+/// board after its bytes and the link's latency, into one of the board's receive buffers (the
+/// nRF UARTE's EasyDMA keeps receiving into RAM while the NVMC stalls the CPU; USB endpoints do
+/// the same). The board takes requests in order, one at a time: their flash work is what the real
+/// drivers cost on the board's peripheral models (datasheet timings). The answer then waits for
+/// the downlink. With one receive buffer and one request in flight (MCUboot) every step waits
+/// for the one before, and the total is link + flash + link per request; with two buffers and a
+/// client that keeps two requests in flight, the next request is on the wire while the board
+/// writes the last one. A request that would arrive with no free buffer is an overrun (counted;
+/// a client that keeps to `buf_count` never causes one). Not modelled: CPU time for base64, CRC
+/// and SHA-256 at the core's clock, and host turnaround (0 for Lifeboat's client).
 ///
 /// The physical limit beside it comes from the same model: the slower of the flash (one sector
 /// erased and written through the same driver and model, on a scratch board) and the link
@@ -65,6 +100,14 @@ public struct RecoveryBench {
     /// Upload into image 0's secondary slot (slot-mapping policy, image number 2) instead of
     /// the primary.
     public var secondary = false
+    /// Who talks to whom (``BenchClient``).
+    public var client = BenchClient.lifeboat
+    /// Receive buffers of the board (its `buf_count`); nil: 2 for Lifeboat, MCUboot's 1 for
+    /// `mcubootDefaults`.
+    public var receiveBuffers: Int?
+    /// Start with the slot erased (a new board); by default it holds an older image of the same
+    /// size, as in a recovery that replaces a broken application.
+    public var erasedSlot = false
 
     public init(board: BoardDescription, layout: PartitionLayout, link: BenchLink, framing: SerialFraming, applicationSize: Int) {
         self.board = board
@@ -78,7 +121,10 @@ public struct RecoveryBench {
         /// Image bytes per second of the whole recovery, in KiB/s.
         public var kibPerSecond: Double
         public var seconds: Double
+        /// Time the link carried bytes (both directions, latency included): with requests in
+        /// flight it overlaps the flash work, so `linkSeconds + flashSeconds` may exceed `seconds`.
         public var linkSeconds: Double
+        /// Time the board spent on requests (its flash work).
         public var flashSeconds: Double
         /// The physical limit of this board, slot and link in this framing, KiB/s.
         public var limitKiBPerSecond: Double
@@ -91,54 +137,109 @@ public struct RecoveryBench {
         public var wireBytes: Int
         public var imageBytes: Int
         public var messageSize: Int
+        /// Upload requests the client kept in flight (1: one at a time).
+        public var window: Int
+        /// Requests that arrived with every receive buffer busy (0 for a client within `buf_count`).
+        public var overruns: Int
         /// The slot holds the image byte for byte afterwards.
         public var verified: Bool
     }
 
     public func run() throws -> Result {
         let policy: UploadPolicy = secondary ? .slotMapping : .primaryOnly
-        let simulated = try SimulatedBoard(board: board, layout: layout, configuration: RecoveryConfiguration(policy: policy))
+        let mcuboot = client == .mcubootDefaults
+        let buffers = max(1, receiveBuffers ?? (mcuboot ? 1 : 2))
+        var configuration = RecoveryConfiguration(policy: policy, receiveBufferCount: buffers)
+        if mcuboot { configuration.receiveBufferSize = Self.mcubootReceiveSize }
+        let simulated = try SimulatedBoard(board: board, layout: layout, configuration: configuration)
         simulated.framing = framing == .auto ? .console : framing
-        let transport = TimedTransport(board: simulated, link: link)
-        let client = SMPClient(transport: transport)
-        client.framing = simulated.framing
         guard let slot = layout.slot(image: 0, slot: secondary ? 1 : 0), let device = simulated.device(for: slot) else {
             throw SimulationError("layout \(layout.name) has no \(secondary ? "secondary" : "primary") slot on a flash device")
         }
-        let body = applicationBytes(count: applicationSize, seed: 0x2468_ACE1)
-        var options = SigningOptions(version: ImageVersion(major: 1, minor: 0, revision: 0), slotSize: slot.size)
-        options.padHeader = true
-        let image = try ImageSigner(options: options).sign(body)
-        guard image.count <= slot.size else {
-            throw SimulationError("a \(applicationSize)-byte application signs to \(image.count) bytes, more than the \(slot.size)-byte slot")
+        let image = try Self.signedImage(applicationSize, slotSize: slot.size, version: ImageVersion(major: 1, minor: 0, revision: 0))
+        if !erasedSlot {
+            // The application being replaced: another image of the same size (set-up, not timed).
+            let old = try Self.signedImage(applicationSize, slotSize: slot.size, version: ImageVersion(major: 0, minor: 9, revision: 0), seed: 0x1357_9BDF)
+            do { try device.load(old, at: slot.address) } catch { throw SimulationError("cannot place the old image: \(error)") }
+        }
+        let transport = TimedTransport(board: simulated, link: link, receiveBuffers: buffers)
+        let smp = SMPClient(transport: transport)
+        smp.framing = simulated.framing
+        if mcuboot {
+            transport.continuationLinePause = Self.mcumgrLinePause
+            smp.lineLength = Self.mcumgrLineLength
+            smp.window = 1
         }
 
         let start = transport.seconds
-        try client.readParameters()
-        let uploads = try client.upload(image, image: secondary ? 2 : 0)
-        _ = try client.imageStates()
+        try smp.readParameters()
+        if mcuboot {
+            smp.maxMessageSize = min(smp.maxMessageSize, Self.mcumgrMessageSize)
+            // The whole slot is erased before the first chunk is written.
+            transport.nextRequestExtraSeconds = try Self.slotEraseSeconds(board: board, layout: layout, secondary: secondary)
+        }
+        let uploads = try smp.upload(image, image: secondary ? 2 : 0)
+        _ = try smp.imageStates()
         let seconds = transport.seconds - start
         let verified = device.bytes(in: slot.address..<(slot.address + image.count)) == image
 
         let flashLimit = try Self.flashBytesPerSecond(board: board, layout: layout, secondary: secondary)
-        let linkLimit = Self.linkBytesPerSecond(link: link, framing: client.framing, messageSize: client.maxMessageSize,
-                                                lineLength: client.lineLength)
+        let linkLimit = Self.linkBytesPerSecond(link: link, framing: smp.framing, messageSize: smp.maxMessageSize,
+                                                lineLength: smp.lineLength)
         return Result(
             kibPerSecond: Double(image.count) / 1024 / seconds, seconds: seconds, linkSeconds: transport.linkSeconds,
             flashSeconds: transport.boardSeconds, limitKiBPerSecond: min(flashLimit, linkLimit) / 1024,
             flashLimitKiBPerSecond: flashLimit / 1024, linkLimitKiBPerSecond: linkLimit / 1024,
             requests: transport.requests, uploadRequests: uploads, wireBytes: transport.wireBytes, imageBytes: image.count,
-            messageSize: client.maxMessageSize, verified: verified)
+            messageSize: smp.maxMessageSize, window: max(1, min(smp.window ?? smp.deviceBufferCount, SMPClient.maxWindow)),
+            overruns: transport.overruns, verified: verified)
     }
 
-    /// Bytes per second the slot's flash takes: one sector erased and written whole through the
-    /// board's driver on a scratch board, on the virtual clock.
-    static func flashBytesPerSecond(board: BoardDescription, layout: PartitionLayout, secondary: Bool) throws -> Double {
+    /// MCUboot's `BOOT_SERIAL_MAX_RECEIVE_SIZE` default.
+    public static let mcubootReceiveSize = 1024
+    /// The mcumgr Go client's console lines: 124 base64 characters behind the 2-byte marker.
+    public static let mcumgrLineLength = 128
+    /// newtmgr's sleep before each continuation line.
+    public static let mcumgrLinePause = 0.020
+    /// The SMP message that carries MCUboot's documented ≈ 228 bytes of image per request with
+    /// its defaults: 228 data bytes, the 8-byte header and a mid-upload chunk's CBOR
+    /// (`{"off": u32, "data": bstr}`, 15 bytes) plus the 4 bytes of length prefix and CRC.
+    public static let mcumgrMessageSize = 228 + 8 + 15 + 4
+
+    /// A signed image of an `applicationSize`-byte application for a slot of `slotSize`.
+    static func signedImage(_ applicationSize: Int, slotSize: Int, version: ImageVersion, seed: UInt32 = 0x2468_ACE1) throws -> [UInt8] {
+        let body = applicationBytes(count: applicationSize, seed: seed)
+        var options = SigningOptions(version: version, slotSize: slotSize)
+        options.padHeader = true
+        let image = try ImageSigner(options: options).sign(body)
+        guard image.count <= slotSize else {
+            throw SimulationError("a \(applicationSize)-byte application signs to \(image.count) bytes, more than the \(slotSize)-byte slot")
+        }
+        return image
+    }
+
+    /// A scratch board of the same kind, for timing flash work outside the run.
+    static func scratchSlot(board: BoardDescription, layout: PartitionLayout, secondary: Bool) throws -> (SimulatedBoard, BoardSlots.Area) {
         let scratch = try SimulatedBoard(
             board: board, layout: layout, configuration: RecoveryConfiguration(policy: secondary ? .slotMapping : .primaryOnly))
         guard let area = scratch.slots.area(image: 0, slot: secondary ? 1 : 0) else {
             throw SimulationError("layout \(layout.name) has no such slot")
         }
+        return (scratch, area)
+    }
+
+    /// Seconds the slot's whole erase takes (MCUboot without progressive erase, at `off` 0).
+    static func slotEraseSeconds(board: BoardDescription, layout: PartitionLayout, secondary: Bool) throws -> Double {
+        let (scratch, area) = try scratchSlot(board: board, layout: layout, secondary: secondary)
+        let before = scratch.clock.seconds
+        do { try area.erase(at: 0, count: area.size) } catch { throw SimulationError("timing the slot's erase failed: \(error)") }
+        return scratch.clock.seconds - before
+    }
+
+    /// Bytes per second the slot's flash takes: one sector erased and written whole through the
+    /// board's driver on a scratch board, on the virtual clock.
+    static func flashBytesPerSecond(board: BoardDescription, layout: PartitionLayout, secondary: Bool) throws -> Double {
+        let (scratch, area) = try scratchSlot(board: board, layout: layout, secondary: secondary)
         let sector = area.eraseSize
         let data = [UInt8](repeating: 0x5A, count: sector)
         let before = scratch.clock.seconds
@@ -151,61 +252,114 @@ public struct RecoveryBench {
         return Double(sector) / (scratch.clock.seconds - before)
     }
 
-    /// Image bytes per second the link carries in full-size upload requests and their answers,
-    /// in this framing (requests and answers one after the other).
+    /// Image bytes per second the link carries in full-size upload requests, in this framing:
+    /// the uplink's share (the answers travel the other way at the same time).
     static func linkBytesPerSecond(link: BenchLink, framing: SerialFraming, messageSize: Int, lineLength: Int) -> Double {
         // A mid-upload chunk: {"off": N, "data": bstr}; the answer {"rc": 0, "off": N}.
         let overhead = SMPHeader.size + 1 + 4 + 5 + 5 + 3  // map, "off" + u32, "data" + bstr head
         let data = max(1, messageSize - overhead)
-        func wire(_ message: Int) -> Int {
-            var count = 0
-            let bytes = [UInt8](repeating: 0x5A, count: message)
-            bytes.withUnsafeBytes { SerialFrameEncoder.encode(message: $0, framing: framing, lineLength: lineLength) { count += $0.count } }
-            return count
-        }
-        let seconds = link.seconds(wire(data + overhead)) + link.seconds(wire(SMPHeader.size + 16))
-        return Double(data) / seconds
+        var count = 0
+        let bytes = [UInt8](repeating: 0x5A, count: data + overhead)
+        bytes.withUnsafeBytes { SerialFrameEncoder.encode(message: $0, framing: framing, lineLength: lineLength) { count += $0.count } }
+        return Double(data) / link.occupancy(count)
     }
 }
 
-/// The bench's transport: the simulated board's console in this process, each exchange timed on
-/// the link model and the board's virtual clock.
+/// The bench's transport: the simulated board's console in this process, each exchange placed on
+/// the pipeline of ``RecoveryBench`` (uplink, receive buffers, board, downlink) on virtual time.
 final class TimedTransport: SMPTransport {
     let board: SimulatedBoard
     let console: SerialConsole
     let link: BenchLink
+    let receiveBuffers: Int
+    /// The mcumgr Go client's pause before each continuation line of a console frame (0: none).
+    var continuationLinePause = 0.0
+    /// Board time added to the next request only (MCUboot's whole-slot erase at the first chunk).
+    var nextRequestExtraSeconds = 0.0
     private let port = LoopbackTransport.QueuePort()
-    /// Virtual seconds so far: link time of both directions plus the board's flash work.
-    private(set) var seconds = 0.0
+    /// The host's time: when it last sent, or received the answer it waited for.
+    private var hostTime = 0.0
+    private var uplinkFree = 0.0
+    private var downlinkFree = 0.0
+    private var boardFree = 0.0
+    /// When each of the last `receiveBuffers` requests left its buffer (processing done).
+    private var buffersFreeAt: [Double] = []
+    /// Answers on their way to the host, with their arrival times.
+    private var answers: [(at: Double, bytes: [UInt8])] = []
+    /// Virtual seconds so far: when the host received the last answer it read.
+    var seconds: Double { hostTime }
     private(set) var linkSeconds = 0.0
     private(set) var boardSeconds = 0.0
     private(set) var wireBytes = 0
     private(set) var requests = 0
+    private(set) var overruns = 0
 
     var endpoint: String { "simulated \(board.board.name) (bench, \(link))" }
 
-    init(board: SimulatedBoard, link: BenchLink) {
+    init(board: SimulatedBoard, link: BenchLink, receiveBuffers: Int) {
         self.board = board
         self.link = link
+        self.receiveBuffers = max(1, receiveBuffers)
         self.console = SerialConsole(board: board, port: port)
     }
 
     func write(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
         requests += 1
         wireBytes += bytes.count
-        let inbound = link.seconds(bytes.count)
+        // Uplink: the request's bytes (line by line, with the client's pauses, if it makes any).
+        var sendAt = hostTime
+        var firstByteAt: Double?
+        for (index, line) in lines(of: bytes).enumerated() {
+            if index > 0 { sendAt += continuationLinePause }
+            let start = max(sendAt, uplinkFree)
+            if firstByteAt == nil { firstByteAt = start }
+            uplinkFree = start + link.occupancy(line)
+            linkSeconds += link.occupancy(line)
+        }
+        linkSeconds += link.latency
+        hostTime = sendAt
+        let arrival = uplinkFree + link.latency
+        // A receive buffer must be free when the request starts to arrive.
+        if buffersFreeAt.count == receiveBuffers {
+            if firstByteAt! < buffersFreeAt.removeFirst() { overruns += 1 }
+        }
+        // The board: in order, one request at a time.
         let before = board.clock.seconds
         console.process(bytes)
-        let busy = board.clock.seconds - before
-        let outbound = port.pending.count
-        wireBytes += outbound
-        let reply = link.seconds(outbound)
-        linkSeconds += inbound + reply
+        let busy = board.clock.seconds - before + nextRequestExtraSeconds
+        nextRequestExtraSeconds = 0
         boardSeconds += busy
-        seconds += inbound + busy + reply
+        let done = max(arrival, boardFree) + busy
+        boardFree = done
+        buffersFreeAt.append(done)
+        // Downlink: the answer.
+        let answer = port.take()
+        guard !answer.isEmpty else { return }
+        wireBytes += answer.count
+        let start = max(done, downlinkFree)
+        downlinkFree = start + link.occupancy(answer.count)
+        linkSeconds += link.occupancy(answer.count) + link.latency
+        answers.append((downlinkFree + link.latency, answer))
     }
 
     func read(timeout: Double) throws -> [UInt8] {
-        port.take()
+        guard !answers.isEmpty else { return [] }
+        let (at, bytes) = answers.removeFirst()
+        hostTime = max(hostTime, at)
+        return bytes
+    }
+
+    /// The request's console lines (each ends in a newline), or the whole request in a binary framing.
+    private func lines(of bytes: [UInt8]) -> [Int] {
+        guard continuationLinePause > 0 else { return [bytes.count] }
+        var counts: [Int] = []
+        var current = 0
+        for byte in bytes {
+            current += 1
+            if byte == 0x0A { counts.append(current); current = 0 }
+        }
+        if current > 0 { counts.append(current) }
+        return counts
     }
 }

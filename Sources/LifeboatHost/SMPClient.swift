@@ -128,6 +128,13 @@ public final class SMPClient {
     /// The offset the device resumed the last upload from (its session for the same image, size
     /// and `sha` was still open); nil when it started at 0.
     public private(set) var lastUploadResumedFrom: Int?
+    /// Upload requests kept outstanding: nil follows the device (MCUmgr params' `buf_count`, 1
+    /// until it answers); 1 waits for each answer before the next request (what MCUboot's single
+    /// receive buffer needs). Never more than ``maxWindow``.
+    public var window: Int?
+    /// `buf_count` from the last MCUmgr params answer (1 before one).
+    public private(set) var deviceBufferCount = 1
+    public static let maxWindow = 8
     /// The caller's upper bound on the message size; params never raise it past this.
     public var mtuLimit: Int? {
         didSet { if let mtuLimit { maxMessageSize = min(maxMessageSize, mtuLimit) } }
@@ -140,6 +147,8 @@ public final class SMPClient {
     /// Requests answered so far on this link.
     public private(set) var answered = 0
     private var line: [UInt8] = []
+    /// Bytes read past the answer a call returned (the next answer, with requests in flight).
+    private var pendingInput: [UInt8] = []
 
     public init(transport: SMPTransport, timeout: Double = 2.0) {
         self.transport = transport
@@ -154,6 +163,13 @@ public final class SMPClient {
         if framing == .auto {
             return try probe(name, operation: operation, group: group, command: command, body: body, timeout: timeout)
         }
+        let sent = try send(operation: operation, group: group, command: command, body: body)
+        return try response(name, sequence: sent, group: group, command: command, timeout: timeout ?? self.timeout)
+    }
+
+    /// Frames and sends one request without waiting for its answer; returns its sequence number.
+    /// Not for `.auto` (which must hear an answer to settle on a framing).
+    func send(operation: SMPOperation, group: UInt16, command: UInt8, body: CBORValue) throws -> UInt8 {
         let payload = body.encoded()
         sequence &+= 1
         let header = SMPHeader(
@@ -168,13 +184,23 @@ public final class SMPClient {
         }
         observed = LinkObservation()
         try transport.write(wire)
-        let limit = timeout ?? self.timeout
+        return sequence
+    }
+
+    /// Waits up to `limit` seconds for the answer to request `sequence`; answers to other requests
+    /// (a late one to a request already given up on) are counted and skipped.
+    func response(_ name: String, sequence: UInt8, group: UInt16, command: UInt8, timeout limit: Double) throws -> SMPResponse {
         let deadline = Date().addingTimeInterval(limit)
         while true {
-            let remaining = deadline.timeIntervalSinceNow
-            let bytes = try transport.read(timeout: max(0, remaining))
+            let bytes: [UInt8]
+            if pendingInput.isEmpty {
+                bytes = try transport.read(timeout: max(0, deadline.timeIntervalSinceNow))
+            } else {
+                bytes = pendingInput
+                pendingInput = []
+            }
             if bytes.isEmpty, case .dropped? = decoder.inputIdle() { observed.droppedFrames += 1 }
-            for byte in bytes {
+            for (index, byte) in bytes.enumerated() {
                 observe(byte)
                 switch decoder.feed(byte) {
                 case .packet?: break
@@ -187,6 +213,9 @@ public final class SMPClient {
                     response.header.group == group, response.header.command == command
                 else { observed.unmatchedFrames += 1; continue }
                 answered += 1
+                // Bytes after this answer (the next request's answer, when several are in
+                // flight) wait for the next call.
+                if index + 1 < bytes.count { pendingInput = Array(bytes[(index + 1)...]) + pendingInput }
                 return response
             }
             if bytes.isEmpty && deadline.timeIntervalSinceNow <= 0 {
@@ -279,6 +308,7 @@ public final class SMPClient {
         guard let size = r.body["buf_size"]?.intValue, let count = r.body["buf_count"]?.intValue else { return nil }
         let whole = framing == .raw || framing == .cobs
         maxMessageSize = max(64, min(whole ? size : size - 4, Int(UInt16.max), mtuLimit ?? Int.max))
+        deviceBufferCount = max(1, min(count, Self.maxWindow))
         return (size, count)
     }
 
@@ -345,6 +375,13 @@ public final class SMPClient {
     /// Uploads `data` as image number `image` (see the server's upload policy), following the
     /// device's offsets. `progress(offset, total)` is called after every acknowledged chunk.
     /// Returns the number of requests sent.
+    ///
+    /// With a ``window`` (or a device `buf_count`) above 1, the chunks after the first are
+    /// pipelined: up to that many are in flight, so the link carries the next request while the
+    /// device writes the last one. The device answers in order; an answer whose `off` is not the
+    /// end of its chunk (a chunk it trimmed, a session that moved) stops sending until the chunks
+    /// still in flight are answered (the device wrote none of them), then sending resumes from
+    /// the device's offset. A lost answer does the same after the timeout.
     @discardableResult
     public func upload(_ data: [UInt8], image: Int = 0, sha: [UInt8]? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
         var offset = 0
@@ -352,21 +389,13 @@ public final class SMPClient {
         var first = true
         lastUploadResumedFrom = nil
         var stalled = 0
+        let depth = max(1, min(window ?? deviceBufferCount, Self.maxWindow))
         while true {
-            var entries: [(CBORValue, CBORValue)] = []
-            if offset == 0 {
-                entries.append(("image", .unsigned(UInt64(image))))
-                entries.append(("len", .unsigned(UInt64(data.count))))
+            if depth > 1 && !first && framing != .auto {
+                requests += try pipelinedUpload(data, from: offset, image: image, sha: sha, depth: depth, progress: progress)
+                return requests
             }
-            entries.append(("off", .unsigned(UInt64(offset))))
-            if offset == 0, let sha { entries.append(("sha", .bytes(sha))) }
-            let overhead = SMPHeader.size + CBORValue.map(entries + [("data", .bytes([]))]).encoded().count + 4
-            var count = min(data.count - offset, maxMessageSize - overhead)
-            if count < data.count - offset { count -= count % 4 }  // keep chunks write-aligned
-            guard count > 0 || data.isEmpty else {
-                throw SMPClientError.badResponse(command: "image upload", reason: "message size \(maxMessageSize) leaves no room for data")
-            }
-            entries.append(("data", .bytes(Array(data[offset..<offset + count]))))
+            let (entries, count) = try chunk(of: data, at: offset, image: image, sha: sha)
             var response: SMPResponse?
             var attempt = 0
             while response == nil {
@@ -377,15 +406,10 @@ public final class SMPClient {
                 } catch let error as SMPClientError {
                     guard case .timeout = error, attempt < retries else { throw error }
                     attempt += 1
-                    // Back off before the retry (0.1, 0.2, 0.4 s …): a device busy erasing, or
-                    // a line that dropped the burst, gets time to drain.
-                    usleep(UInt32(min(2.0, retryBackoff * Double(1 << min(attempt - 1, 5))) * 1_000_000))
+                    backOff(attempt)
                 }
             }
-            try check(response!, "image upload")
-            guard let next = response!.body["off"]?.intValue, next >= 0, next <= data.count else {
-                throw SMPClientError.badResponse(command: "image upload", reason: "no valid \"off\" in \(response!.body)")
-            }
+            let next = try uploadOffset(response!, total: data.count)
             if first && offset == 0 && next > count { lastUploadResumedFrom = next }
             first = false
             // A device that keeps answering the same offset (e.g. chunks shorter than its write
@@ -398,5 +422,101 @@ public final class SMPClient {
             progress(offset, data.count)
             if offset == data.count { return requests }
         }
+    }
+
+    /// The rest of an upload from `start` (the device's offset), `depth` requests in flight.
+    private func pipelinedUpload(
+        _ data: [UInt8], from start: Int, image: Int, sha: [UInt8]?, depth: Int, progress: (Int, Int) -> Void
+    ) throws -> Int {
+        var acknowledged = start  // the device's next offset, from its last answer
+        var next = start  // the offset of the next chunk to send
+        var inFlight: [(sequence: UInt8, offset: Int, count: Int)] = []
+        var requests = 0
+        var resyncs = 0  // consecutive re-synchronisations without progress
+        var attempt = 0
+        var draining = false
+        while acknowledged < data.count {
+            while !draining && inFlight.count < depth && next < data.count {
+                let (entries, count) = try chunk(of: data, at: next, image: image, sha: sha)
+                let sequence = try send(operation: .write, group: SMPGroup.image, command: ImageCommand.upload, body: .map(entries))
+                inFlight.append((sequence, next, count))
+                next += count
+                requests += 1
+            }
+            guard let oldest = inFlight.first else {
+                // Everything in flight is answered and sending stopped: go on from the device's offset.
+                draining = false
+                next = acknowledged
+                continue
+            }
+            let answer: SMPResponse
+            do {
+                answer = try response("image upload", sequence: oldest.sequence, group: SMPGroup.image, command: ImageCommand.upload,
+                                      timeout: timeout)
+            } catch let error as SMPClientError {
+                guard case .timeout = error, attempt < retries else { throw error }
+                // Lost on the way (a dropped request or answer): give up on everything in flight;
+                // the device answers a repeated offset with the one it expects.
+                attempt += 1
+                backOff(attempt)
+                inFlight.removeAll()
+                draining = false
+                next = acknowledged
+                continue
+            }
+            inFlight.removeFirst()
+            let reported = try uploadOffset(answer, total: data.count)
+            if reported == oldest.offset + oldest.count {
+                if reported > acknowledged { resyncs = 0; attempt = 0 }
+                acknowledged = max(acknowledged, reported)
+                progress(acknowledged, data.count)
+            } else {
+                // The device expects another offset: none of the later chunks in flight is written.
+                if !draining {
+                    resyncs += 1
+                    guard resyncs < 3 else {
+                        throw SMPClientError.badResponse(command: "image upload", reason: "the device keeps asking for offset \(reported)")
+                    }
+                }
+                acknowledged = reported
+                draining = true
+            }
+        }
+        return requests
+    }
+
+    /// The upload request at `offset`: the first carries `image`, `len` (and `sha`); every chunk
+    /// but the last holds a multiple of 4 bytes (write-aligned) and fills the message.
+    private func chunk(of data: [UInt8], at offset: Int, image: Int, sha: [UInt8]?) throws -> (entries: [(CBORValue, CBORValue)], count: Int) {
+        var entries: [(CBORValue, CBORValue)] = []
+        if offset == 0 {
+            entries.append(("image", .unsigned(UInt64(image))))
+            entries.append(("len", .unsigned(UInt64(data.count))))
+        }
+        entries.append(("off", .unsigned(UInt64(offset))))
+        if offset == 0, let sha { entries.append(("sha", .bytes(sha))) }
+        let overhead = SMPHeader.size + CBORValue.map(entries + [("data", .bytes([]))]).encoded().count + 4
+        var count = min(data.count - offset, maxMessageSize - overhead)
+        if count < data.count - offset { count -= count % 4 }  // keep chunks write-aligned
+        guard count > 0 || data.isEmpty else {
+            throw SMPClientError.badResponse(command: "image upload", reason: "message size \(maxMessageSize) leaves no room for data")
+        }
+        entries.append(("data", .bytes(Array(data[offset..<offset + count]))))
+        return (entries, count)
+    }
+
+    /// The device's next offset from an upload answer (after its `rc`).
+    private func uploadOffset(_ response: SMPResponse, total: Int) throws -> Int {
+        try check(response, "image upload")
+        guard let next = response.body["off"]?.intValue, next >= 0, next <= total else {
+            throw SMPClientError.badResponse(command: "image upload", reason: "no valid \"off\" in \(response.body)")
+        }
+        return next
+    }
+
+    /// Waits before retry `attempt` (0.1, 0.2, 0.4 s …, at most 2 s): a device busy erasing, or a
+    /// line that dropped the burst, gets time to drain.
+    private func backOff(_ attempt: Int) {
+        usleep(UInt32(min(2.0, retryBackoff * Double(1 << min(attempt - 1, 5))) * 1_000_000))
     }
 }

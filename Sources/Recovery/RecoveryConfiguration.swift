@@ -10,6 +10,11 @@ public struct RecoveryConfiguration: Sendable {
     /// (length prefix + SMP message + CRC) the link accepts. Clients using smpclient's automatic
     /// fragmentation send SMP messages of up to `buf_size - 4` bytes.
     public var receiveBufferSize: Int
+    /// Requests the link can hold at once, reported by MCUmgr params as `buf_count`: 1 is
+    /// MCUboot's (one request in flight); 2 or more says the receive path takes the next request
+    /// while the current one's flash work runs (double-buffered reception), so a client may keep
+    /// that many requests outstanding.
+    public var receiveBufferCount: Int
     /// Answer `os echo` (MCUboot: `CONFIG_BOOT_MGMT_ECHO`, off by default; on here because clients
     /// use it to probe the link).
     public var echo: Bool
@@ -25,12 +30,14 @@ public struct RecoveryConfiguration: Sendable {
         policy: UploadPolicy,
         imagePolicy: ImagePolicy = ImagePolicy(),
         receiveBufferSize: Int = ConsoleFrameDecoder.capacity,
+        receiveBufferCount: Int = 1,
         echo: Bool = true,
         bootloaderMode: Int? = nil
     ) {
         self.policy = policy
         self.imagePolicy = imagePolicy
         self.receiveBufferSize = receiveBufferSize
+        self.receiveBufferCount = max(1, receiveBufferCount)
         self.echo = echo
         // Until the Bootloader module picks a strategy: primary-only recovery is the single-slot
         // flow; slot mapping exists to let the bootloader swap (MCUboot's default, swap using move).

@@ -12,17 +12,28 @@ final class LossyTransport: SMPTransport {
     var lose: Set<Int> = []
     /// From this write on, every response is lost (the link is gone).
     var cutAfter: Int?
+    /// Indices (1-based) of writes that never reach the device.
+    var dropRequests: Set<Int> = []
     private(set) var writes = 0
+    /// Reads that returned bytes, and the most requests written but not yet read back.
+    private(set) var answeredReads = 0
+    private(set) var mostInFlight = 0
 
     init(_ inner: LoopbackTransport) { self.inner = inner }
 
     func write(_ bytes: [UInt8]) throws {
         writes += 1
+        guard !dropRequests.contains(writes) else { return }
         try inner.write(bytes)
         if lose.contains(writes) || cutAfter.map({ writes > $0 }) == true { _ = try inner.read(timeout: 0) }
+        mostInFlight = max(mostInFlight, writes - answeredReads)
     }
 
-    func read(timeout: Double) throws -> [UInt8] { try inner.read(timeout: timeout) }
+    func read(timeout: Double) throws -> [UInt8] {
+        let bytes = try inner.read(timeout: timeout)
+        if !bytes.isEmpty { answeredReads = writes }
+        return bytes
+    }
 }
 
 @Suite struct ClientTests {
@@ -86,6 +97,45 @@ final class LossyTransport: SMPTransport {
         try client.readParameters()
         try client.upload(Self.image)
         #expect(Self.primary(board) == Self.image)
+    }
+
+    /// A device that reports `buf_count` 2 gets two upload requests in flight after the first
+    /// (which may erase, so it goes alone); the slot ends byte for byte the same.
+    @Test func theClientKeepsBufCountRequestsInFlight() throws {
+        let board = try simulatedBoard(receiveBuffers: 2)
+        let link = LossyTransport(LoopbackTransport(board: board))
+        let client = SMPClient(transport: link)
+        #expect(try client.readParameters()?.bufferCount == 2)
+        var offsets: [Int] = []
+        let requests = try client.upload(Self.image) { offset, _ in offsets.append(offset) }
+        #expect(requests == 16 && link.mostInFlight == 2)
+        #expect(offsets == offsets.sorted() && offsets.last == Self.image.count)
+        #expect(Self.primary(board) == Self.image)
+
+        // MCUboot's buf_count 1: one at a time, whatever the client could do.
+        let single = LossyTransport(LoopbackTransport(board: try Self.board()))
+        let mcuboot = SMPClient(transport: single)
+        try mcuboot.readParameters()
+        try mcuboot.upload(Self.image)
+        #expect(single.mostInFlight == 1)
+    }
+
+    /// With four requests in flight, a request lost on the way makes the device answer the next
+    /// ones with the offset it still expects (writing none of them); lost answers time out. The
+    /// client re-sends from the device's offset each time and the image lands whole.
+    @Test func aPipelinedUploadRecoversFromLostRequestsAndAnswers() throws {
+        let board = try simulatedBoard(receiveBuffers: 4)
+        let link = LossyTransport(LoopbackTransport(board: board))
+        link.dropRequests = [4, 11]
+        link.lose = [7, 16]
+        let client = SMPClient(transport: link, timeout: 0.05)
+        try client.readParameters()
+        #expect(client.deviceBufferCount == 4)
+        let requests = try client.upload(Self.image)
+        #expect(requests > 16, "the lost ones were sent again")
+        #expect(link.mostInFlight == 4)
+        #expect(Self.primary(board) == Self.image)
+        #expect(try client.imageStates().first?.hash == Array(Self.image.suffix(32)))
     }
 
     /// Starts an upload whose link dies after six requests; returns the offset the device reached.

@@ -152,9 +152,11 @@ final class TemporaryDirectory {
 }
 
 /// A simulated board from the shipped descriptors (drivers backend, as `lifeboat sim` runs it).
-func simulatedBoard(_ board: String = "nrf52840dk", layout: String? = nil, policy: UploadPolicy = .primaryOnly) throws -> SimulatedBoard {
+func simulatedBoard(
+    _ board: String = "nrf52840dk", layout: String? = nil, policy: UploadPolicy = .primaryOnly, receiveBuffers: Int = 1
+) throws -> SimulatedBoard {
     let loader = DescriptorLoader(root: packageRoot)
     return try SimulatedBoard(
         board: try loader.loadBoard(board), layout: try loader.loadLayout(layout ?? board),
-        configuration: RecoveryConfiguration(policy: policy))
+        configuration: RecoveryConfiguration(policy: policy, receiveBufferCount: receiveBuffers))
 }

@@ -16,6 +16,9 @@ public enum EitherFlash<First: NORFlash, Second: NORFlash>: NORFlash {
     public var erasedValue: UInt8 {
         switch self { case .first(let f): f.erasedValue; case .second(let s): s.erasedValue }
     }
+    public var blockEraseSize: Int {
+        switch self { case .first(let f): f.blockEraseSize; case .second(let s): s.blockEraseSize }
+    }
     public func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) {
         switch self {
         case .first(let f): try f.read(at: offset, into: &buffer)

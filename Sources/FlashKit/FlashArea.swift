@@ -30,6 +30,9 @@ public struct FlashArea<Device: NORFlash>: NORFlash {
     public var eraseSize: Int { device.eraseSize }
     public var writeSize: Int { device.writeSize }
     public var erasedValue: UInt8 { device.erasedValue }
+    /// The device's block, when the area starts on a block boundary of the device (so area
+    /// offsets that are multiples of it are device block boundaries too); else the sector.
+    public var blockEraseSize: Int { offset % device.blockEraseSize == 0 ? device.blockEraseSize : eraseSize }
 
     public func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) {
         try checkBounds(offset: offset, count: buffer.count)

@@ -83,10 +83,12 @@ public struct UploadReport: Codable, Sendable {
     public var requests: Int
     /// The device already had this many bytes of the same image (a resumed upload).
     public var resumedFrom: Int?
+    /// Upload requests the client kept in flight (the device's `buf_count`, or `--window`).
+    public var inFlight = 1
     public var kibPerSecond: Double { seconds > 0 ? Double(bytes - (resumedFrom ?? 0)) / 1024 / seconds : 0 }
 
     enum CodingKeys: String, CodingKey {
-        case bytes, seconds, requests, resumedFrom = "resumed_from", kibPerSecond = "kib_per_second"
+        case bytes, seconds, requests, resumedFrom = "resumed_from", kibPerSecond = "kib_per_second", inFlight = "in_flight"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -96,6 +98,7 @@ public struct UploadReport: Codable, Sendable {
         try c.encode(requests, forKey: .requests)
         try c.encodeIfPresent(resumedFrom, forKey: .resumedFrom)
         try c.encode((kibPerSecond * 10).rounded() / 10, forKey: .kibPerSecond)
+        try c.encode(inFlight, forKey: .inFlight)
     }
 
     public init(bytes: Int, seconds: Double, requests: Int, resumedFrom: Int?) {
@@ -178,7 +181,9 @@ public final class DeviceSession {
                 progress(TransferProgress(done: done, total: total, seconds: Date().timeIntervalSince(start)))
             }
         }
-        return UploadReport(bytes: file.bytes.count, seconds: Date().timeIntervalSince(start), requests: requests, resumedFrom: client.lastUploadResumedFrom)
+        var report = UploadReport(bytes: file.bytes.count, seconds: Date().timeIntervalSince(start), requests: requests, resumedFrom: client.lastUploadResumedFrom)
+        report.inFlight = client.uploadWindow
+        return report
     }
 
     /// Waits until the device answers an echo again (after a reset): up to `seconds`.

@@ -191,7 +191,7 @@ public struct RecoveryBench {
             flashSeconds: transport.boardSeconds, limitKiBPerSecond: min(flashLimit, linkLimit) / 1024,
             flashLimitKiBPerSecond: flashLimit / 1024, linkLimitKiBPerSecond: linkLimit / 1024,
             requests: transport.requests, uploadRequests: uploads, wireBytes: transport.wireBytes, imageBytes: image.count,
-            messageSize: smp.maxMessageSize, window: max(1, min(smp.window ?? smp.deviceBufferCount, SMPClient.maxWindow)),
+            messageSize: smp.maxMessageSize, window: smp.uploadWindow,
             overruns: transport.overruns, verified: verified)
     }
 
@@ -236,11 +236,12 @@ public struct RecoveryBench {
         return scratch.clock.seconds - before
     }
 
-    /// Bytes per second the slot's flash takes: one sector erased and written whole through the
-    /// board's driver on a scratch board, on the virtual clock.
+    /// Bytes per second the slot's flash takes: its largest erase unit (a sector; a 64 KiB block
+    /// on SPI NOR, as progressive erase uses) erased and written whole through the board's driver
+    /// on a scratch board, on the virtual clock.
     static func flashBytesPerSecond(board: BoardDescription, layout: PartitionLayout, secondary: Bool) throws -> Double {
         let (scratch, area) = try scratchSlot(board: board, layout: layout, secondary: secondary)
-        let sector = area.eraseSize
+        let sector = min(area.blockEraseSize, area.size)
         let data = [UInt8](repeating: 0x5A, count: sector)
         let before = scratch.clock.seconds
         do {

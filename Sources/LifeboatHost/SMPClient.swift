@@ -135,6 +135,8 @@ public final class SMPClient {
     /// `buf_count` from the last MCUmgr params answer (1 before one).
     public private(set) var deviceBufferCount = 1
     public static let maxWindow = 8
+    /// Upload requests the next upload keeps in flight: ``window``, else the device's `buf_count`.
+    public var uploadWindow: Int { max(1, min(window ?? deviceBufferCount, Self.maxWindow)) }
     /// The caller's upper bound on the message size; params never raise it past this.
     public var mtuLimit: Int? {
         didSet { if let mtuLimit { maxMessageSize = min(maxMessageSize, mtuLimit) } }
@@ -389,7 +391,7 @@ public final class SMPClient {
         var first = true
         lastUploadResumedFrom = nil
         var stalled = 0
-        let depth = max(1, min(window ?? deviceBufferCount, Self.maxWindow))
+        let depth = uploadWindow
         while true {
             if depth > 1 && !first && framing != .auto {
                 requests += try pipelinedUpload(data, from: offset, image: image, sha: sha, depth: depth, progress: progress)

@@ -50,6 +50,8 @@ public struct QSPI<Bus: MMIOBus>: NORFlash {
     /// 4: what READ/WRITE.CNT and the flash address require.
     public var writeSize: Int { 4 }
     public var erasedValue: UInt8 { chip.erasedValue }
+    /// The chip's 64 KiB block (the peripheral's ERASE LEN 64KB), which `erase` uses where aligned.
+    public var blockEraseSize: Int { chip.blockSize }
 
     // MARK: Registers
 

@@ -33,6 +33,9 @@ public enum BoardFlash: NORFlash {
     public var erasedValue: UInt8 {
         switch self { case .nvmc(let d): d.erasedValue; case .qspi(let q): q.erasedValue; case .model(let m): m.erasedValue }
     }
+    public var blockEraseSize: Int {
+        switch self { case .nvmc(let d): d.blockEraseSize; case .qspi(let q): q.blockEraseSize; case .model(let m): m.blockEraseSize }
+    }
     public func read(at offset: Int, into buffer: inout MutableSpan<UInt8>) throws(FlashError) {
         switch self {
         case .nvmc(let d): try d.read(at: offset, into: &buffer)

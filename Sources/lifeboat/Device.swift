@@ -99,6 +99,9 @@ struct LinkOptions: ParsableArguments {
     @Option(help: "Largest SMP message to send (header + CBOR); params never raise it past this.")
     var mtu: Int?
 
+    @Option(help: "Upload requests to keep in flight (default: the device's buf_count from MCUmgr params; 1 waits for each answer).")
+    var window: Int?
+
     @Flag(help: "Print one JSON object on stdout (also on failure) instead of text.")
     var json = false
 
@@ -117,6 +120,7 @@ struct LinkOptions: ParsableArguments {
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
         guard (16...8192).contains(lineLength) else { throw ValidationError("--line-length must be 16…8192") }
         if let mtu { guard mtu >= 64 else { throw ValidationError("--mtu must be at least 64 bytes") } }
+        if let window { guard (1...SMPClient.maxWindow).contains(window) else { throw ValidationError("--window is 1 to \(SMPClient.maxWindow)") } }
     }
 
     /// Opens the link. Transport failures are `transport-error`.
@@ -189,6 +193,7 @@ struct LinkOptions: ParsableArguments {
         client.lineLength = lineLength
         client.framing = framing
         client.mtuLimit = mtu
+        client.window = window
         let session = DeviceSession(client: client)
         if !json { session.log = { printStatus($0) } }
         return session
@@ -423,7 +428,8 @@ struct DeviceUpload: ParsableCommand {
                 return String(format: "%d bytes in %.2f s (%.1f KiB/s): resumed at offset %d, the device already had the first %d of %d bytes",
                               report.bytes - resumed, report.seconds, report.kibPerSecond, resumed, resumed, report.bytes)
             }
-            return String(format: "%d bytes in %.2f s (%.1f KiB/s)", report.bytes, report.seconds, report.kibPerSecond)
+            let pipelined = report.inFlight > 1 ? ", \(report.inFlight) requests in flight (\(link.window != nil ? "--window" : "the device's buf_count"))" : ""
+            return String(format: "%d bytes in %.2f s (%.1f KiB/s)", report.bytes, report.seconds, report.kibPerSecond) + pipelined
         }
     }
 }

@@ -96,8 +96,12 @@ struct SimRun: ParsableCommand {
     @Option(name: .customLong("raw-timeout"), help: "Milliseconds of silence after which a partial raw message is dropped (raw and auto framings; MCUboot's BOOT_SERIAL_RAW_PROTOCOL_INPUT_TIMEOUT_MS).")
     var rawTimeout = 3000
 
+    @Option(help: "Receive buffers the boot stage reports as buf_count in MCUmgr params (1: MCUboot's; 2 or more: a client may keep that many requests in flight, e.g. lifeboat device upload).")
+    var receiveBuffers = 1
+
     func validate() throws {
         if let link { guard BenchLink(parsing: link) != nil else { throw ValidationError("--link is uart:BAUD (e.g. uart:115200) or usb") } }
+        guard (1...8).contains(receiveBuffers) else { throw ValidationError("--receive-buffers is 1 to 8") }
         guard rawTimeout > 0 else { throw ValidationError("--raw-timeout must be at least 1 millisecond") }
         guard waitForDFU >= 0 else { throw ValidationError("--wait-for-dfu must be 0 or more milliseconds") }
         guard !(stdio && tcp != nil) else { throw ValidationError("--stdio and --tcp both choose the serial port: give one") }
@@ -109,7 +113,7 @@ struct SimRun: ParsableCommand {
         }
         let board = try loadSimulatedBoard(
             board: self.board, layout: layout, policy: policy, state: state,
-            imagePolicy: ImagePolicy(trustedKeys: trusted.map(\.trustedKey)))
+            imagePolicy: ImagePolicy(trustedKeys: trusted.map(\.trustedKey)), receiveBuffers: receiveBuffers)
         let port: SerialPort
         if stdio {
             port = StandardIOPort()
@@ -185,13 +189,15 @@ enum PolicyOption: String, ExpressibleByArgument, CaseIterable {
 
 /// Loads board + layout descriptors and builds the simulated board, with clear errors.
 func loadSimulatedBoard(
-    board name: String, layout: String?, policy: PolicyOption, state: String?, imagePolicy: ImagePolicy = ImagePolicy()
+    board name: String, layout: String?, policy: PolicyOption, state: String?, imagePolicy: ImagePolicy = ImagePolicy(),
+    receiveBuffers: Int = 1
 ) throws -> SimulatedBoard {
     let (board, layout) = try loadPair(board: name, layout: layout ?? name)
     do {
         return try SimulatedBoard(
             board: board, layout: layout,
-            configuration: RecoveryConfiguration(policy: policy.policy, imagePolicy: imagePolicy), stateDirectory: state)
+            configuration: RecoveryConfiguration(policy: policy.policy, imagePolicy: imagePolicy, receiveBufferCount: receiveBuffers),
+            stateDirectory: state)
     } catch {
         throw CLIError(error.description)
     }

@@ -324,6 +324,32 @@ extension SigningKey {
         #expect(board.devices["external"]!.snapshot().allSatisfy { $0 == 0xFF }, "the external chip is untouched")
     }
 
+    /// On the MX25R6435F, progressive erase erases ahead in 64 KiB blocks (one 0xD8 erase instead
+    /// of 16 sector erases) while the image covers the block, then sector by sector up to the
+    /// image's last sector; what lies beyond it in the slot (here the older image's tail) is
+    /// only touched where the trailer is scrubbed.
+    @Test func progressiveEraseUsesBlocksOnExternalFlash() throws {
+        let board = try Self.board(policy: .slotMapping)
+        let external = try #require(board.devices["external"])
+        var options = SigningOptions(version: ImageVersion(major: 2, minor: 0, revision: 0), slotSize: 0x76000)
+        options.padHeader = true
+        let image = try ImageSigner(options: options).sign(applicationBytes(count: 150_000, seed: 5))
+        let old = applicationBytes(count: 0x40000, seed: 6)
+        try external.load(old, at: 0)
+        external.clearTrace()
+        external.traceEnabled = true
+        let client = SMPClient(transport: LoopbackTransport(board: board))
+        try client.readParameters()
+        try client.upload(image, image: 2)
+        #expect(external.bytes(in: 0..<image.count) == image)
+        let erases = external.trace.compactMap { op -> FlashOperation? in if case .erase = op { op } else { nil } }
+        let imageEnd = (image.count + 0xFFF) / 0x1000 * 0x1000  // 0x25000
+        #expect(erases.contains(.erase(offset: 0, count: 0x10000)) && erases.contains(.erase(offset: 0x10000, count: 0x10000)))
+        let sectors = erases.filter { if case .erase(let offset, let count) = $0 { count == 0x1000 && offset >= 0x20000 && offset < imageEnd } else { false } }
+        #expect(sectors.count == (imageEnd - 0x20000) / 0x1000, "the rest of the image sector by sector: \(erases)")
+        #expect(external.bytes(in: imageEnd..<0x40000) == Array(old[imageEnd..<0x40000]), "nothing erased past the image")
+    }
+
     @Test func slotMappingImage2WritesTheExternalChip() throws {
         let board = try Self.board(policy: .slotMapping)
         let client = SMPClient(transport: LoopbackTransport(board: board))

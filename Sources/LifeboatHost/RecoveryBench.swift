@@ -60,12 +60,12 @@ public enum BenchClient: String, CaseIterable, Sendable {
     /// Lifeboat's client against Lifeboat's server: the message size and the number of requests in
     /// flight from MCUmgr params (`buf_size`, `buf_count`), progressive erase.
     case lifeboat
-    /// MCUboot's defaults as its documentation's figures were taken: a 1 KiB receive buffer and
-    /// `buf_count` 1 (`BOOT_SERIAL_MAX_RECEIVE_SIZE`), 128-byte lines, the whole slot erased at
-    /// `off` 0 (no `MCUBOOT_ERASE_PROGRESSIVELY`), and the mcumgr Go client: ≈ 228 bytes of image
-    /// per request (MCUboot's `docs/serial_recovery.md` "Throughput tuning"), 124-character lines
-    /// with a 20 ms sleep before each continuation line (newtmgr `nmserial/serial_xport.go`), one
-    /// request at a time (mcuboot-serial-recovery.md §1.3, performance-anchors.md §2.1).
+    /// MCUboot's defaults with the mcumgr Go client, as MCUboot's documented figures were taken:
+    /// `buf_count` 1, the whole slot erased at `off` 0 (no `MCUBOOT_ERASE_PROGRESSIVELY`), and the
+    /// client's framing from newtmgr `nmserial/serial_xport.go` (mcuboot-serial-recovery.md §1.3,
+    /// host-clients.md): SMP messages of `mtu · 3/4 − 13` bytes (`mtu` 512 by default: 371 B),
+    /// 124-character lines, a 20 ms sleep before each continuation line, one request at a time,
+    /// no MCUmgr params.
     case mcubootDefaults = "mcuboot-defaults"
 }
 
@@ -108,6 +108,8 @@ public struct RecoveryBench {
     /// Start with the slot erased (a new board); by default it holds an older image of the same
     /// size, as in a recovery that replaces a broken application.
     public var erasedSlot = false
+    /// With `mcubootDefaults`: mcumgr's `mtu=` (its messages are `mtu · 3/4 − 13` bytes).
+    public var mcumgrMTU = 512
 
     public init(board: BoardDescription, layout: PartitionLayout, link: BenchLink, framing: SerialFraming, applicationSize: Int) {
         self.board = board
@@ -149,9 +151,8 @@ public struct RecoveryBench {
         let policy: UploadPolicy = secondary ? .slotMapping : .primaryOnly
         let mcuboot = client == .mcubootDefaults
         let buffers = max(1, receiveBuffers ?? (mcuboot ? 1 : 2))
-        var configuration = RecoveryConfiguration(policy: policy, receiveBufferCount: buffers)
-        if mcuboot { configuration.receiveBufferSize = Self.mcubootReceiveSize }
-        let simulated = try SimulatedBoard(board: board, layout: layout, configuration: configuration)
+        let simulated = try SimulatedBoard(
+            board: board, layout: layout, configuration: RecoveryConfiguration(policy: policy, receiveBufferCount: buffers))
         simulated.framing = framing == .auto ? .console : framing
         guard let slot = layout.slot(image: 0, slot: secondary ? 1 : 0), let device = simulated.device(for: slot) else {
             throw SimulationError("layout \(layout.name) has no \(secondary ? "secondary" : "primary") slot on a flash device")
@@ -165,18 +166,20 @@ public struct RecoveryBench {
         let transport = TimedTransport(board: simulated, link: link, receiveBuffers: buffers)
         let smp = SMPClient(transport: transport)
         smp.framing = simulated.framing
+        let start = transport.seconds
         if mcuboot {
+            let message = Self.mcumgrMessageSize(mtu: mcumgrMTU)
+            guard message >= 64, message <= SerialFrameDecoder.maxConsoleMessage else {
+                throw SimulationError("mcumgr mtu \(mcumgrMTU) makes \(message)-byte messages; the recovery server takes 64…\(SerialFrameDecoder.maxConsoleMessage) (mtu 104…\(Self.largestMCUmgrMTU))")
+            }
             transport.continuationLinePause = Self.mcumgrLinePause
             smp.lineLength = Self.mcumgrLineLength
             smp.window = 1
-        }
-
-        let start = transport.seconds
-        try smp.readParameters()
-        if mcuboot {
-            smp.maxMessageSize = min(smp.maxMessageSize, Self.mcumgrMessageSize)
-            // The whole slot is erased before the first chunk is written.
+            smp.maxMessageSize = message
+            // No MCUmgr params; the whole slot is erased before the first chunk is written.
             transport.nextRequestExtraSeconds = try Self.slotEraseSeconds(board: board, layout: layout, secondary: secondary)
+        } else {
+            try smp.readParameters()
         }
         let uploads = try smp.upload(image, image: secondary ? 2 : 0)
         _ = try smp.imageStates()
@@ -195,16 +198,14 @@ public struct RecoveryBench {
             overruns: transport.overruns, verified: verified)
     }
 
-    /// MCUboot's `BOOT_SERIAL_MAX_RECEIVE_SIZE` default.
-    public static let mcubootReceiveSize = 1024
     /// The mcumgr Go client's console lines: 124 base64 characters behind the 2-byte marker.
     public static let mcumgrLineLength = 128
     /// newtmgr's sleep before each continuation line.
     public static let mcumgrLinePause = 0.020
-    /// The SMP message that carries MCUboot's documented ≈ 228 bytes of image per request with
-    /// its defaults: 228 data bytes, the 8-byte header and a mid-upload chunk's CBOR
-    /// (`{"off": u32, "data": bstr}`, 15 bytes) plus the 4 bytes of length prefix and CRC.
-    public static let mcumgrMessageSize = 228 + 8 + 15 + 4
+    /// The SMP message newtmgr's serial transport sends for `mtu`.
+    public static func mcumgrMessageSize(mtu: Int) -> Int { mtu * 3 / 4 - 13 }
+    /// The largest `mtu` whose messages this server's 2 KiB reassembly buffer takes.
+    public static let largestMCUmgrMTU = (SerialFrameDecoder.maxConsoleMessage + 13) * 4 / 3
 
     /// A signed image of an `applicationSize`-byte application for a slot of `slotSize`.
     static func signedImage(_ applicationSize: Int, slotSize: Int, version: ImageVersion, seed: UInt32 = 0x2468_ACE1) throws -> [UInt8] {

@@ -19,8 +19,10 @@ extension Bench {
                 the NVMC stalls the CPU) the board reports buf_count 2 and Lifeboat's client keeps \
                 two requests in flight, so the link carries the next request during the flash \
                 work of the last. --client mcuboot-defaults models MCUboot's documented figures: \
-                1 KiB buffer, buf_count 1, whole-slot erase at off 0, and the mcumgr Go client's \
-                ≈ 228-byte chunks and 20 ms pause before each continuation line. Not modelled: \
+                buf_count 1, whole-slot erase at off 0, and the mcumgr Go client (newtmgr's serial \
+                transport): messages of mtu·3/4−13 bytes (--mcumgr-mtu, 512 by default), \
+                124-character lines with a 20 ms sleep before each continuation line, one request \
+                at a time. Not modelled: \
                 CPU time for base64/CRC/SHA and host turnaround. The limit is the slower of the \
                 slot's flash (a sector erased and written through the same model) and the link \
                 carrying full-size upload requests in this framing.
@@ -37,6 +39,8 @@ extension Bench {
         @Option(help: "The board's receive buffers, reported as buf_count (default: 2 for lifeboat, 1 for mcuboot-defaults).")
         var receiveBuffers: Int?
         @Flag(help: "Start with the slot erased (a new board) instead of holding an older image.") var erasedSlot = false
+        @Option(help: "With --client mcuboot-defaults: mcumgr's mtu= (messages of mtu·3/4−13 bytes; 104…\(RecoveryBench.largestMCUmgrMTU)).")
+        var mcumgrMTU = 512
         @Flag(help: "Print one JSON object: kib_per_s, seconds, limit_kib_per_s, requests, wire_bytes, …") var json = false
 
         func validate() throws {
@@ -55,6 +59,7 @@ extension Bench {
             bench.client = BenchClient(rawValue: client)!
             bench.receiveBuffers = receiveBuffers
             bench.erasedSlot = erasedSlot
+            bench.mcumgrMTU = mcumgrMTU
             let r: RecoveryBench.Result
             do { r = try bench.run() } catch { throw CLIError("\(error)") }
             if json {

@@ -55,6 +55,10 @@ public struct UploadSession: Sendable {
     /// True once every byte of `len` was written.
     public var isComplete: Bool { target != nil && expectedOffset == imageSize }
 
+    /// True when the upload came with a 32-byte `sha`: its last chunk reads the slot back and
+    /// hashes it (``UploadOutcome/completed(size:match:)``'s `match`).
+    public var checksSHA: Bool { shaCount == 32 }
+
     /// Forgets the upload (after a failed flash operation, or on reset).
     public mutating func abandon() { self = UploadSession() }
 
@@ -133,7 +137,7 @@ public struct UploadSession: Sendable {
     /// and hashed, so a client learns whether flash holds what it sent (`"match"`), not only
     /// whether the transfer went through. nil without a 32-byte `sha`.
     private func checkSHA(_ area: some NORFlash) throws(UploadError) -> Bool? {
-        guard shaCount == 32 else { return nil }
+        guard checksSHA else { return nil }
         let digest: SHA256.Digest
         do throws(ImageRejection) {
             digest = try ImageInspector().computeHash(of: area, count: imageSize)

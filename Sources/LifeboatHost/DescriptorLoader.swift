@@ -214,7 +214,14 @@ public struct DescriptorLoader: Sendable {
                 }
             }
         }
-        return BoardDescription(
+        var clock = 64_000_000
+        if root["cpu-clock-hz"] != nil {
+            clock = try int(root["cpu-clock-hz"], "cpu-clock-hz", path: path)
+            guard (1_000_000...1_000_000_000).contains(clock) else {
+                throw DescriptorError(path: path, message: "cpu-clock-hz must be 1 MHz … 1 GHz, not \(clock)")
+            }
+        }
+        var description = BoardDescription(
             name: name,
             summary: root["description"]?.string ?? name,
             soc: root["soc"]?.string ?? "",
@@ -231,6 +238,8 @@ public struct DescriptorLoader: Sendable {
             bootStageRAM: bootStageRAM,
             recoveryAdapter: adapter
         )
+        description.cpuClockHz = clock
+        return description
     }
 
     public static func parseLayout(yaml: String, name: String, path: String) throws(DescriptorError) -> PartitionLayout {

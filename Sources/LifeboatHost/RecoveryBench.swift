@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MCUbootImage
 import Recovery
@@ -84,8 +85,11 @@ public enum BenchClient: String, CaseIterable, Sendable {
 /// for the one before, and the total is link + flash + link per request; with two buffers and a
 /// client that keeps two requests in flight, the next request is on the wire while the board
 /// writes the last one. A request that would arrive with no free buffer is an overrun (counted;
-/// a client that keeps to `buf_count` never causes one). Not modelled: CPU time for base64, CRC
-/// and SHA-256 at the core's clock, and host turnaround (0 for Lifeboat's client).
+/// a client that keeps to `buf_count` never causes one). The board's CPU time is counted too, at
+/// the descriptor's `cpu-clock-hz`: decoding each request's bytes (base64 or COBS, CRC-16) and, for
+/// the last chunk of an upload with a `sha`, hashing the image read back (Zephyr's `match`), from
+/// instruction counts of the boot stage's own code (``decodeCyclesPerWireByte(_:)``). Not
+/// modelled: host turnaround (0 for Lifeboat's client).
 ///
 /// The physical limit beside it comes from the same model: the slower of the flash (one sector
 /// erased and written through the same driver and model, on a scratch board) and the link
@@ -126,8 +130,12 @@ public struct RecoveryBench {
         /// Time the link carried bytes (both directions, latency included): with requests in
         /// flight it overlaps the flash work, so `linkSeconds + flashSeconds` may exceed `seconds`.
         public var linkSeconds: Double
-        /// Time the board spent on requests (its flash work).
+        /// Time the board's flash work took (a whole-slot erase included).
         public var flashSeconds: Double
+        /// The board's CPU time: decoding every request's bytes, and hashing the image read back
+        /// after the last chunk of an upload with a `sha`. Decoding overlaps reception where the
+        /// board is idle (a UART's pace), so not all of it adds to `seconds`.
+        public var cpuSeconds: Double
         /// The physical limit of this board, slot and link in this framing, KiB/s.
         public var limitKiBPerSecond: Double
         public var flashLimitKiBPerSecond: Double
@@ -164,6 +172,8 @@ public struct RecoveryBench {
             do { try device.load(old, at: slot.address) } catch { throw SimulationError("cannot place the old image: \(error)") }
         }
         let transport = TimedTransport(board: simulated, link: link, receiveBuffers: buffers)
+        transport.cpuSecondsPerWireByte = Self.decodeCyclesPerWireByte(simulated.framing) / Double(board.cpuClockHz)
+        transport.cpuSecondsPerHashedByte = Self.sha256CyclesPerByte / Double(board.cpuClockHz)
         let smp = SMPClient(transport: transport)
         smp.framing = simulated.framing
         let start = transport.seconds
@@ -181,7 +191,9 @@ public struct RecoveryBench {
         } else {
             try smp.readParameters()
         }
-        let uploads = try smp.upload(image, image: secondary ? 2 : 0)
+        // Lifeboat's client sends the file's SHA-256 (resume, and the device's `match`), as
+        // `lifeboat device upload` does; mcumgr's goes unused by MCUboot.
+        let uploads = try smp.upload(image, image: secondary ? 2 : 0, sha: mcuboot ? nil : Array(Crypto.SHA256.hash(data: image)))
         _ = try smp.imageStates()
         let seconds = transport.seconds - start
         let verified = device.bytes(in: slot.address..<(slot.address + image.count)) == image
@@ -191,12 +203,31 @@ public struct RecoveryBench {
                                                 lineLength: smp.lineLength)
         return Result(
             kibPerSecond: Double(image.count) / 1024 / seconds, seconds: seconds, linkSeconds: transport.linkSeconds,
-            flashSeconds: transport.boardSeconds, limitKiBPerSecond: min(flashLimit, linkLimit) / 1024,
+            flashSeconds: transport.flashSeconds, cpuSeconds: transport.cpuSeconds, limitKiBPerSecond: min(flashLimit, linkLimit) / 1024,
             flashLimitKiBPerSecond: flashLimit / 1024, linkLimitKiBPerSecond: linkLimit / 1024,
             requests: transport.requests, uploadRequests: uploads, wireBytes: transport.wireBytes, imageBytes: image.count,
             messageSize: smp.maxMessageSize, window: smp.uploadWindow,
             overruns: transport.overruns, verified: verified)
     }
+
+    /// Cortex-M4 cycles per byte on the wire that the recovery link's decoder spends on a
+    /// full-size frame (tools/icount-crypto: the boot stage's code, Embedded Swift -Osize with full
+    /// LTO, the counter's cycle estimate at P=2, 2026-12-04).
+    public static func decodeCyclesPerWireByte(_ framing: SerialFraming) -> Double {
+        switch framing {
+        case .console, .auto: consoleDecodeCyclesPerByte
+        case .cobs: cobsDecodeCyclesPerByte
+        case .raw: rawDecodeCyclesPerByte
+        }
+    }
+    /// 358,097 cycles for a 2801-byte frame (a 2044-byte message, base64 and CRC-16).
+    static let consoleDecodeCyclesPerByte = 127.8
+    /// 199,731 cycles for a 2059-byte COBS frame of a 2048-byte message.
+    static let cobsDecodeCyclesPerByte = 97.0
+    /// 122,908 cycles for a 2048-byte raw message.
+    static let rawDecodeCyclesPerByte = 60.0
+    /// SHA-256 (same tool and build): 172,935 cycles for 4 KiB.
+    public static let sha256CyclesPerByte = 42.2
 
     /// The mcumgr Go client's console lines: 124 base64 characters behind the 2-byte marker.
     public static let mcumgrLineLength = 128
@@ -278,6 +309,9 @@ final class TimedTransport: SMPTransport {
     var continuationLinePause = 0.0
     /// Board time added to the next request only (MCUboot's whole-slot erase at the first chunk).
     var nextRequestExtraSeconds = 0.0
+    /// The board's CPU time per request byte (decoding) and per byte of an upload's final hash.
+    var cpuSecondsPerWireByte = 0.0
+    var cpuSecondsPerHashedByte = 0.0
     private let port = LoopbackTransport.QueuePort()
     /// The host's time: when it last sent, or received the answer it waited for.
     private var hostTime = 0.0
@@ -291,7 +325,9 @@ final class TimedTransport: SMPTransport {
     /// Virtual seconds so far: when the host received the last answer it read.
     var seconds: Double { hostTime }
     private(set) var linkSeconds = 0.0
-    private(set) var boardSeconds = 0.0
+    /// The board's flash work, and its CPU time (decoding, the final hash).
+    private(set) var flashSeconds = 0.0
+    private(set) var cpuSeconds = 0.0
     private(set) var wireBytes = 0
     private(set) var requests = 0
     private(set) var overruns = 0
@@ -326,13 +362,23 @@ final class TimedTransport: SMPTransport {
         if buffersFreeAt.count == receiveBuffers {
             if firstByteAt! < buffersFreeAt.removeFirst() { overruns += 1 }
         }
-        // The board: in order, one request at a time.
+        // The board: in order, one request at a time. It decodes a request's bytes as they come
+        // once it is free (at a UART's pace the CPU keeps up and the decoding hides in the
+        // reception; bytes that waited in a buffer during the last request's flash work are
+        // decoded after it), then does the request's flash work (the NVMC halts the CPU).
         let before = board.clock.seconds
+        let wasComplete = board.link.server.upload.isComplete
         console.process(bytes)
-        let busy = board.clock.seconds - before + nextRequestExtraSeconds
+        let decode = Double(bytes.count) * cpuSecondsPerWireByte
+        let flash = board.clock.seconds - before + nextRequestExtraSeconds
         nextRequestExtraSeconds = 0
-        boardSeconds += busy
-        let done = max(arrival, boardFree) + busy
+        let upload = board.link.server.upload
+        let hash = !wasComplete && upload.isComplete && upload.checksSHA ? Double(upload.imageSize) * cpuSecondsPerHashedByte : 0
+        let decodeStart = max(firstByteAt! + link.latency, boardFree)
+        let decoded = max(arrival, decodeStart + decode)
+        flashSeconds += flash
+        cpuSeconds += decode + hash
+        let done = decoded + flash + hash
         boardFree = done
         buffersFreeAt.append(done)
         // Downlink: the answer.

@@ -17,6 +17,9 @@ public struct BoardDescription: Equatable, Sendable {
     /// How a USB-UART adapter's lines reach the board's reset pin and recovery button
     /// (`recovery-adapter:`); nil when the descriptor does not say.
     public var recoveryAdapter: AdapterWiring?
+    /// The core's clock while the boot stage runs (`cpu-clock-hz:`, 64 MHz when the descriptor
+    /// does not say): what the bench turns instruction counts into time with.
+    public var cpuClockHz: Int = 64_000_000
 
     public init(
         name: String, summary: String, soc: String, flash: [FlashDeviceDescription],

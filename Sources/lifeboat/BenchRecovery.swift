@@ -14,7 +14,9 @@ extension Bench {
                 chosen framing, on virtual time. Each request takes the uplink (UART: 10 bits a \
                 byte at the baud; USB CDC-ACM: 330 kB/s, Zephyr's measured ceiling, plus a 1 ms \
                 frame), a receive buffer of the board, the board (the real drivers' flash work on \
-                the peripheral models' datasheet timings) and the downlink for its answer. With \
+                the peripheral models' datasheet timings, and its CPU time for decoding and the \
+                final hash from the boot stage's instruction counts at the board's cpu-clock-hz) \
+                and the downlink for its answer. With \
                 --receive-buffers 2 (Lifeboat's default: the UARTE's EasyDMA keeps receiving while \
                 the NVMC stalls the CPU) the board reports buf_count 2 and Lifeboat's client keeps \
                 two requests in flight, so the link carries the next request during the flash \
@@ -22,8 +24,7 @@ extension Bench {
                 buf_count 1, whole-slot erase at off 0, and the mcumgr Go client (newtmgr's serial \
                 transport): messages of mtu·3/4−13 bytes (--mcumgr-mtu, 512 by default), \
                 124-character lines with a 20 ms sleep before each continuation line, one request \
-                at a time. Not modelled: \
-                CPU time for base64/CRC/SHA and host turnaround. The limit is the slower of the \
+                at a time. Not modelled: host turnaround. The limit is the slower of the \
                 slot's flash (a sector erased and written through the same model) and the link \
                 carrying full-size upload requests in this framing.
                 """)
@@ -69,7 +70,7 @@ extension Bench {
                     "kib_per_s": .number(r.kibPerSecond), "seconds": .number(r.seconds),
                     "limit_kib_per_s": .number(r.limitKiBPerSecond), "flash_limit_kib_per_s": .number(r.flashLimitKiBPerSecond),
                     "link_limit_kib_per_s": .number(r.linkLimitKiBPerSecond), "link_seconds": .number(r.linkSeconds),
-                    "flash_seconds": .number(r.flashSeconds), "requests": .number(Double(r.requests)),
+                    "flash_seconds": .number(r.flashSeconds), "cpu_seconds": .number(r.cpuSeconds), "requests": .number(Double(r.requests)),
                     "upload_requests": .number(Double(r.uploadRequests)), "wire_bytes": .number(Double(r.wireBytes)),
                     "image_bytes": .number(Double(r.imageBytes)), "message_size": .number(Double(r.messageSize)),
                     "client": .string(client), "window": .number(Double(r.window)), "overruns": .number(Double(r.overruns)),
@@ -79,9 +80,10 @@ extension Bench {
                 print("\(boardDescription.summary), layout \(partitionLayout.name), \(secondary ? "secondary" : "primary") slot; \(BenchLink(parsing: link)!), \(framing.rawValue) framing")
                 print("client: \(client), \(r.window) request\(r.window == 1 ? "" : "s") in flight; slot \(erasedSlot ? "erased" : "holding an older image") at the start")
                 print("image: \(r.imageBytes) bytes in \(r.uploadRequests) upload requests of ≤ \(r.messageSize)-byte messages (\(r.requests) requests in all)")
-                print(String(format: "time: %.2f s on the board; the link busy %.2f s (%d bytes), the flash %.2f s%@",
-                             r.seconds, r.linkSeconds, r.wireBytes, r.flashSeconds,
-                             r.linkSeconds + r.flashSeconds > r.seconds + 1e-6 ? String(format: " (%.2f s of them overlapped)", r.linkSeconds + r.flashSeconds - r.seconds) : ""))
+                let parts = r.linkSeconds + r.flashSeconds + r.cpuSeconds
+                print(String(format: "time: %.2f s on the board; the link busy %.2f s (%d bytes), the flash %.2f s, the CPU %.2f s%@",
+                             r.seconds, r.linkSeconds, r.wireBytes, r.flashSeconds, r.cpuSeconds,
+                             parts > r.seconds + 1e-6 ? String(format: " (%.2f s of them overlapped)", parts - r.seconds) : ""))
                 print(String(format: "throughput: %.2f KiB/s; limit %.2f KiB/s (flash %.2f, link %.2f): %.0f %% of it",
                              r.kibPerSecond, r.limitKiBPerSecond, r.flashLimitKiBPerSecond, r.linkLimitKiBPerSecond,
                              100 * r.kibPerSecond / r.limitKiBPerSecond))

@@ -54,6 +54,25 @@ import Testing
         }
     }
 
+    /// `cpu-clock-hz`: the shipped boards' clocks, 64 MHz when a descriptor does not say, and a
+    /// value outside 1 MHz…1 GHz refused with the field named.
+    @Test func cpuClock() throws {
+        #expect(try loader.loadBoard("nrf52840dk").cpuClockHz == 64_000_000)
+        #expect(try loader.loadBoard("qemu-microbit").cpuClockHz == 16_000_000)
+        let base = """
+            name: clocked
+            flash:
+              internal: {region: flash_primary, size: 0x40000, erase-size: 0x400, write-size: 4, erased-value: 0xff}
+            """
+        #expect(try DescriptorLoader.parseBoard(yaml: base, path: "c.yml").cpuClockHz == 64_000_000)
+        #expect(try DescriptorLoader.parseBoard(yaml: base + "\ncpu-clock-hz: 128_000_000", path: "c.yml").cpuClockHz == 128_000_000)
+        #expect {
+            try DescriptorLoader.parseBoard(yaml: base + "\ncpu-clock-hz: 5", path: "c.yml")
+        } throws: { error in
+            "\(error)".contains("cpu-clock-hz must be 1 MHz")
+        }
+    }
+
     /// The armv6m emulator board: nRF51822 geometry (1 KiB pages), the legacy UART's pins, button A,
     /// and the boot stage's RAM budget for 16 KiB; the DKs keep the standard one.
     @Test func qemuMicrobitBoard() throws {

@@ -23,13 +23,19 @@ import Testing
     }
 
     /// With one receive buffer (one request in flight) the total is the link's share plus the
-    /// flash's, the image lands, and the figure stays under the limit computed from the same model.
+    /// flash's plus the final hash (the board decodes a request faster than a 115200 UART
+    /// delivers it, so decoding hides in the reception), the image lands, and the figure stays
+    /// under the limit computed from the same model.
     @Test(arguments: [SerialFraming.console, .raw, .cobs])
     func aRecoveryAddsUpAndStaysUnderItsLimit(framing: SerialFraming) throws {
         let r = try bench(link: .uart(baud: 115_200), framing: framing, receiveBuffers: 1)
         #expect(r.window == 1 && r.overruns == 0)
         #expect(r.verified)
-        #expect(abs(r.seconds - (r.linkSeconds + r.flashSeconds)) < 1e-9)
+        // SHA-256 of the image read back for the device's `match`, at 64 MHz.
+        let hash = Double(r.imageBytes) * RecoveryBench.sha256CyclesPerByte / 64e6
+        #expect(abs(r.seconds - (r.linkSeconds + r.flashSeconds + hash)) < 1e-9)
+        let decode = r.cpuSeconds - hash
+        #expect(decode > 0 && decode < Double(r.wireBytes) * RecoveryBench.decodeCyclesPerWireByte(framing) / 64e6)
         #expect(r.kibPerSecond == Double(r.imageBytes) / 1024 / r.seconds)
         #expect(r.kibPerSecond < r.limitKiBPerSecond)
         #expect(r.limitKiBPerSecond == min(r.flashLimitKiBPerSecond, r.linkLimitKiBPerSecond))
@@ -47,13 +53,14 @@ import Testing
         let qspi = try bench(layout: "nrf52840dk_qspi", link: .usb, framing: .console, size: 300_000, secondary: true)
         #expect(qspi.verified)
         #expect(abs(qspi.flashLimitKiBPerSecond - 64.0 / (0.480 + 256 * 0.000896)) < 0.5, "\(qspi.flashLimitKiBPerSecond)")
-        #expect(qspi.kibPerSecond > 4.0 / (0.048 + 16 * 0.000896), "block erases beat the sector path's limit")
+        let sectorPath = Double(qspi.imageBytes) / 4096 * (0.048 + 16 * 0.000896)
+        #expect(qspi.flashSeconds < 0.9 * sectorPath, "64 KiB block erases: \(qspi.flashSeconds) s against \(sectorPath) s in sectors")
     }
 
     /// With two receive buffers the board reports buf_count 2, the client keeps two requests in
     /// flight, and the flash work hides behind the next request's bytes: the uplink is the only
-    /// wait, so a slow UART comes within 5 % of its own limit (the first chunk, which erases, goes
-    /// alone), with no overrun. The same run with one buffer
+    /// wait, so a slow UART comes within 8 % of its own limit (the first chunk, which erases, goes
+    /// alone, and the image is hashed after the last), with no overrun. The same run with one buffer
     /// is link + flash per request.
     @Test(arguments: [SerialFraming.console, .raw])
     func twoReceiveBuffersOverlapTheFlashWithTheLink(framing: SerialFraming) throws {
@@ -62,12 +69,16 @@ import Testing
         #expect(double.verified && double.window == 2 && double.overruns == 0)
         #expect(double.requests == single.requests && double.wireBytes == single.wireBytes)
         #expect(abs(double.flashSeconds - single.flashSeconds) < 1e-9, "the same flash work")
-        #expect(double.seconds < double.linkSeconds + double.flashSeconds - 0.9 * double.flashSeconds)
-        #expect(double.kibPerSecond > 0.95 * double.linkLimitKiBPerSecond && double.kibPerSecond <= double.limitKiBPerSecond)
+        #expect(abs(double.cpuSeconds - single.cpuSeconds) < 1e-9, "the same CPU work")
+        let overlapped = double.linkSeconds + double.flashSeconds + double.cpuSeconds - double.seconds
+        #expect(overlapped > 0.85 * double.flashSeconds, "\(overlapped) s of \(double.flashSeconds) s")
+        #expect(double.kibPerSecond > 0.92 * double.linkLimitKiBPerSecond && double.kibPerSecond <= double.limitKiBPerSecond)
         #expect(single.kibPerSecond < 0.85 * single.linkLimitKiBPerSecond)
-        // Over USB the flash is the limit, and two buffers come within 2 % of it.
+        // Over USB the flash is the limit; with two buffers the board never waits for the link,
+        // so the time is its own: flash work and CPU (decoding no longer hides in the reception).
         let usb = try bench(link: .usb, framing: framing, size: 200_000)
-        #expect(usb.kibPerSecond > 0.98 * usb.flashLimitKiBPerSecond && usb.limitKiBPerSecond == usb.flashLimitKiBPerSecond)
+        #expect(usb.limitKiBPerSecond == usb.flashLimitKiBPerSecond && usb.kibPerSecond < usb.flashLimitKiBPerSecond)
+        #expect(usb.seconds < 1.03 * (usb.flashSeconds + usb.cpuSeconds), "\(usb.seconds) vs \(usb.flashSeconds) + \(usb.cpuSeconds)")
     }
 
     /// Without base64 the UART carries a third more image per second; the console figure at

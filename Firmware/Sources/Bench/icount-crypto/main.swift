@@ -3,10 +3,49 @@
 // ../shared/tools/cortex-m-icount records. Built like the boot stage (Embedded Swift, -Osize, full
 // LTO). `main` returns a bitmask the tool checks, so the counted code is also proved right:
 // bit 0 the signature verifies, bit 1 a tampered one does not, bit 2 the digest of "abc" is
-// FIPS 180-4's, bit 3 the 4 KiB digest is Python hashlib's (bytes i·7 mod 256).
+// FIPS 180-4's, bit 3 the 4 KiB digest is Python hashlib's (bytes i·7 mod 256), bits 4–6 the
+// recovery link's decoder delivered a full-size message whole in the console, COBS and raw
+// framings (marks 5–10: its per-byte work, base64 / COBS and CRC-16 included, for the bench's
+// CPU-time model); bits 8–19 and 20–31 carry the console and COBS frames' lengths on the wire.
 #if hasFeature(Embedded)
 import BootCrypto
 import FirmwareRuntime
+import SMP
+
+/// A full-size frame in `framing` (the console's 2044-byte message, or a raw or COBS 2048-byte
+/// one), a valid SMP write header in front: what the recovery link decodes per upload request.
+/// Returns the bytes on the wire, or 0 when they do not fit.
+func frame(_ framing: SerialFraming, into wire: inout InlineArray<3072, UInt8>) -> Int {
+    let length = framing == .console ? 2044 : 2048
+    var message = InlineArray<2048, UInt8>(repeating: 0)
+    for i in 0..<length { message[i] = UInt8(truncatingIfNeeded: i &* 13 &+ 5) }
+    let body = length - 8
+    message[0] = 2; message[1] = 0; message[2] = UInt8(body >> 8); message[3] = UInt8(body & 0xFF)
+    message[4] = 0; message[5] = 1; message[6] = 7; message[7] = 1
+    var count = 0
+    message.span.withUnsafeBytes { raw in
+        SerialFrameEncoder.encode(message: UnsafeRawBufferPointer(rebasing: raw[0..<length]), framing: framing, lineLength: 128) {
+            (piece: UnsafeRawBufferPointer) -> Void in
+            for b in piece where count < 3072 {
+                wire[count] = b
+                count += 1
+            }
+        }
+    }
+    return count < 3072 ? count : 0
+}
+
+/// Feeds `count` bytes of `wire` to a decoder in `framing`; the length of the packet it delivered.
+func decode(_ framing: SerialFraming, _ wire: inout InlineArray<3072, UInt8>, count: Int, mark: UInt32) -> Int {
+    var decoder = SerialFrameDecoder(framing: framing)
+    var delivered = 0
+    icount_mark(mark)
+    for i in 0..<count {
+        if case .packet(let n) = decoder.feed(wire[i]) { delivered = n }
+    }
+    icount_mark(mark + 1)
+    return delivered
+}
 
 func bench() -> UInt32 {
     // A Wycheproof ecdsa_secp256r1_sha256 key with a signature of the empty message (the base
@@ -70,7 +109,24 @@ func bench() -> UInt32 {
         }
     }
     if !forged { result |= 2 }
-    return result
+
+    // Marks 5–6, 7–8, 9–10: one full-size frame through the recovery link's decoder, in the
+    // console, COBS and raw framings; bits 4–6 say each delivered its message whole.
+    var wire = InlineArray<3072, UInt8>(repeating: 0)
+    var lengths: UInt32 = 0
+    var mark: UInt32 = 5
+    var bit: UInt32 = 16
+    for framing in [SerialFraming.console, .cobs, .raw] {
+        let count = frame(framing, into: &wire)
+        let delivered = decode(framing, &wire, count: count, mark: mark)
+        if count > 0 && delivered == (framing == .console ? 2044 : 2048) { result |= bit }
+        // The console and COBS frames' lengths go back above the check bits (raw is the message).
+        if framing == .console { lengths |= UInt32(truncatingIfNeeded: count) & 0xFFF }
+        if framing == .cobs { lengths |= (UInt32(truncatingIfNeeded: count) & 0xFFF) << 12 }
+        mark += 2
+        bit <<= 1
+    }
+    return result | lengths << 8
 }
 
 @_cdecl("lifeboat_bench_main")

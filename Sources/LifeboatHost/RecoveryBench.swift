@@ -91,9 +91,9 @@ public enum BenchClient: String, CaseIterable, Sendable {
 /// instruction counts of the boot stage's own code (``decodeCyclesPerWireByte(_:)``). Not
 /// modelled: host turnaround (0 for Lifeboat's client).
 ///
-/// The physical limit beside it comes from the same model: the slower of the flash (one sector
-/// erased and written through the same driver and model, on a scratch board) and the link
-/// carrying upload requests of the negotiated size in the chosen framing.
+/// The physical limit beside it comes from the same model: the slower of the flash (its largest
+/// erase unit erased and written through the same driver and model, on a scratch board) and the
+/// uplink carrying upload requests of the negotiated size in the chosen framing.
 public struct RecoveryBench {
     public var board: BoardDescription
     public var layout: PartitionLayout
@@ -179,8 +179,8 @@ public struct RecoveryBench {
         let start = transport.seconds
         if mcuboot {
             let message = Self.mcumgrMessageSize(mtu: mcumgrMTU)
-            guard message >= 64, message <= SerialFrameDecoder.maxConsoleMessage else {
-                throw SimulationError("mcumgr mtu \(mcumgrMTU) makes \(message)-byte messages; the recovery server takes 64…\(SerialFrameDecoder.maxConsoleMessage) (mtu 104…\(Self.largestMCUmgrMTU))")
+            guard Self.mcumgrMTUs.contains(mcumgrMTU) else {
+                throw SimulationError("mcumgr mtu \(mcumgrMTU) makes \(message)-byte messages; the recovery server takes 64…\(SerialFrameDecoder.maxConsoleMessage) (mtu \(Self.mcumgrMTUs.lowerBound)…\(Self.mcumgrMTUs.upperBound))")
             }
             transport.continuationLinePause = Self.mcumgrLinePause
             smp.lineLength = Self.mcumgrLineLength
@@ -235,8 +235,9 @@ public struct RecoveryBench {
     public static let mcumgrLinePause = 0.020
     /// The SMP message newtmgr's serial transport sends for `mtu`.
     public static func mcumgrMessageSize(mtu: Int) -> Int { mtu * 3 / 4 - 13 }
-    /// The largest `mtu` whose messages this server's 2 KiB reassembly buffer takes.
-    public static let largestMCUmgrMTU = (SerialFrameDecoder.maxConsoleMessage + 13) * 4 / 3
+    /// The `mtu` range whose messages this server takes: 64 bytes (the smallest message the
+    /// client accepts) up to its 2 KiB reassembly buffer.
+    public static let mcumgrMTUs = ((64 + 13) * 4 + 2) / 3...(SerialFrameDecoder.maxConsoleMessage + 13) * 4 / 3
 
     /// A signed image of an `applicationSize`-byte application for a slot of `slotSize`.
     static func signedImage(_ applicationSize: Int, slotSize: Int, version: ImageVersion, seed: UInt32 = 0x2468_ACE1) throws -> [UInt8] {

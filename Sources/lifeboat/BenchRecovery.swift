@@ -25,8 +25,9 @@ extension Bench {
                 transport): messages of mtu·3/4−13 bytes (--mcumgr-mtu, 512 by default), \
                 124-character lines with a 20 ms sleep before each continuation line, one request \
                 at a time. Not modelled: host turnaround. The limit is the slower of the \
-                slot's flash (a sector erased and written through the same model) and the link \
-                carrying full-size upload requests in this framing.
+                slot's flash (its largest erase unit, a 64 KiB block on external SPI NOR, erased \
+                and written through the same model) and the uplink carrying full-size upload \
+                requests in this framing.
                 """)
 
         @Option(help: "Board descriptor name.") var board = "nrf52840dk"
@@ -36,20 +37,26 @@ extension Bench {
         @Option(help: "Application bytes before signing.") var size = 64 * 1024
         @Flag(help: "Upload into image 0's secondary slot (slot-mapping policy), e.g. on external flash.") var secondary = false
         @Option(help: "lifeboat (Lifeboat's client and server) or mcuboot-defaults (MCUboot's settings, mcumgr's client).")
-        var client: String = BenchClient.lifeboat.rawValue
+        var client: BenchClient = .lifeboat
         @Option(help: "The board's receive buffers, reported as buf_count (default: 2 for lifeboat, 1 for mcuboot-defaults).")
         var receiveBuffers: Int?
         @Flag(help: "Start with the slot erased (a new board) instead of holding an older image.") var erasedSlot = false
-        @Option(help: "With --client mcuboot-defaults: mcumgr's mtu= (messages of mtu·3/4−13 bytes; 104…\(RecoveryBench.largestMCUmgrMTU)).")
-        var mcumgrMTU = 512
+        @Option(help: "With --client mcuboot-defaults: mcumgr's mtu=, 512 by default (messages of mtu·3/4−13 bytes; \(RecoveryBench.mcumgrMTUs.lowerBound)…\(RecoveryBench.mcumgrMTUs.upperBound)).")
+        var mcumgrMTU: Int?
         @Flag(help: "Print one JSON object: kib_per_s, seconds, limit_kib_per_s, requests, wire_bytes, …") var json = false
 
         func validate() throws {
             guard BenchLink(parsing: link) != nil else { throw ValidationError("--link is uart:BAUD (e.g. uart:115200) or usb") }
             guard framing != .auto else { throw ValidationError("--framing is console, raw or cobs (auto is for servers)") }
             guard size > 0 else { throw ValidationError("--size must be at least 1 byte") }
-            guard BenchClient(rawValue: client) != nil else { throw ValidationError("--client is lifeboat or mcuboot-defaults") }
-            if let receiveBuffers, !(1...8).contains(receiveBuffers) { throw ValidationError("--receive-buffers is 1 to 8") }
+            if let receiveBuffers, !(1...SMPClient.maxWindow).contains(receiveBuffers) {
+                throw ValidationError("--receive-buffers is 1 to \(SMPClient.maxWindow)")
+            }
+            guard let mcumgrMTU else { return }
+            guard client == .mcubootDefaults else { throw ValidationError("--mcumgr-mtu is for --client mcuboot-defaults") }
+            guard RecoveryBench.mcumgrMTUs.contains(mcumgrMTU) else {
+                throw ValidationError("--mcumgr-mtu is \(RecoveryBench.mcumgrMTUs.lowerBound)…\(RecoveryBench.mcumgrMTUs.upperBound) (103 gives the smallest message, 64 bytes; 2742 the largest the server's 2 KiB buffer takes)")
+            }
         }
 
         func run() throws {
@@ -57,10 +64,10 @@ extension Bench {
             var bench = RecoveryBench(
                 board: boardDescription, layout: partitionLayout, link: BenchLink(parsing: link)!, framing: framing, applicationSize: size)
             bench.secondary = secondary
-            bench.client = BenchClient(rawValue: client)!
+            bench.client = client
             bench.receiveBuffers = receiveBuffers
             bench.erasedSlot = erasedSlot
-            bench.mcumgrMTU = mcumgrMTU
+            if let mcumgrMTU { bench.mcumgrMTU = mcumgrMTU }
             let r: RecoveryBench.Result
             do { r = try bench.run() } catch { throw CLIError("\(error)") }
             if json {
@@ -73,12 +80,12 @@ extension Bench {
                     "flash_seconds": .number(r.flashSeconds), "cpu_seconds": .number(r.cpuSeconds), "requests": .number(Double(r.requests)),
                     "upload_requests": .number(Double(r.uploadRequests)), "wire_bytes": .number(Double(r.wireBytes)),
                     "image_bytes": .number(Double(r.imageBytes)), "message_size": .number(Double(r.messageSize)),
-                    "client": .string(client), "window": .number(Double(r.window)), "overruns": .number(Double(r.overruns)),
+                    "client": .string(client.rawValue), "window": .number(Double(r.window)), "overruns": .number(Double(r.overruns)),
                     "slot_start": .string(erasedSlot ? "erased" : "old-image"), "verified": .bool(r.verified),
                 ])
             } else {
                 print("\(boardDescription.summary), layout \(partitionLayout.name), \(secondary ? "secondary" : "primary") slot; \(BenchLink(parsing: link)!), \(framing.rawValue) framing")
-                print("client: \(client), \(r.window) request\(r.window == 1 ? "" : "s") in flight; slot \(erasedSlot ? "erased" : "holding an older image") at the start")
+                print("client: \(client.rawValue), \(r.window) request\(r.window == 1 ? "" : "s") in flight; slot \(erasedSlot ? "erased" : "holding an older image") at the start")
                 print("image: \(r.imageBytes) bytes in \(r.uploadRequests) upload requests of ≤ \(r.messageSize)-byte messages (\(r.requests) requests in all)")
                 let parts = r.linkSeconds + r.flashSeconds + r.cpuSeconds
                 print(String(format: "time: %.2f s on the board; the link busy %.2f s (%d bytes), the flash %.2f s, the CPU %.2f s%@",
@@ -94,3 +101,5 @@ extension Bench {
         }
     }
 }
+
+extension BenchClient: ExpressibleByArgument {}

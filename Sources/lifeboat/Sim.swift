@@ -101,7 +101,7 @@ struct SimRun: ParsableCommand {
 
     func validate() throws {
         if let link { guard BenchLink(parsing: link) != nil else { throw ValidationError("--link is uart:BAUD (e.g. uart:115200) or usb") } }
-        guard (1...8).contains(receiveBuffers) else { throw ValidationError("--receive-buffers is 1 to 8") }
+        guard (1...SMPClient.maxWindow).contains(receiveBuffers) else { throw ValidationError("--receive-buffers is 1 to \(SMPClient.maxWindow)") }
         guard rawTimeout > 0 else { throw ValidationError("--raw-timeout must be at least 1 millisecond") }
         guard waitForDFU >= 0 else { throw ValidationError("--wait-for-dfu must be 0 or more milliseconds") }
         guard !(stdio && tcp != nil) else { throw ValidationError("--stdio and --tcp both choose the serial port: give one") }

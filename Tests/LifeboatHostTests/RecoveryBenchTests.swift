@@ -124,5 +124,9 @@ import Testing
         #expect(json["verified"] as? Bool == true && json["framing"] as? String == "cobs")
         let bad = try run(lifeboatBinary!, ["bench", "recovery", "--link", "serial"])
         #expect(bad.status == 64 && bad.output.contains("uart:BAUD"), "\(bad.output)")
+        let mtu = try run(lifeboatBinary!, ["bench", "recovery", "--mcumgr-mtu", "600"])
+        #expect(mtu.status == 64 && mtu.output.contains("--client mcuboot-defaults"), "\(mtu.output)")
+        let big = try run(lifeboatBinary!, ["bench", "recovery", "--client", "mcuboot-defaults", "--mcumgr-mtu", "4096"])
+        #expect(big.status == 64 && big.output.contains("103…2742"), "\(big.output)")
     }
 }

@@ -28,11 +28,11 @@ public enum ECDSAP256 {
         digest: UnsafeRawBufferPointer, derSignature: UnsafeRawBufferPointer, publicKey: P256PublicKey
     ) -> Bool {
         guard digest.count == digestByteCount,
-            let e = P256Number(bigEndian: digest),
+            let e = Number256(bigEndian: digest),
             let (r, s) = parseSignature(derSignature)
         else { return false }
         // e mod n: 2^256 < 2n, so one subtraction suffices.
-        let (eReduced, borrow) = e.subtractingReportingBorrow(P256Modulus.order.m)
+        let (eReduced, borrow) = e.subtractingReportingBorrow(Modulus256.p256Order.m)
         return verify(e: borrow ? e : eReduced, r: r, s: s, q: publicKey.point)
     }
 
@@ -51,7 +51,7 @@ public enum ECDSAP256 {
     }
 
     /// (r, s) from the strict DER encoding, each already checked to lie in [1, n−1].
-    static func parseSignature(_ der: UnsafeRawBufferPointer) -> (P256Number, P256Number)? {
+    static func parseSignature(_ der: UnsafeRawBufferPointer) -> (Number256, Number256)? {
         let rBytes: UnsafeRawBufferPointer
         let sBytes: UnsafeRawBufferPointer
         do throws(DERError) {
@@ -64,21 +64,21 @@ public enum ECDSAP256 {
         } catch {
             return nil
         }
-        guard let r = P256Number(bigEndian: rBytes), let s = P256Number(bigEndian: sBytes),
+        guard let r = Number256(bigEndian: rBytes), let s = Number256(bigEndian: sBytes),
             isValidScalar(r), isValidScalar(s)
         else { return nil }
         return (r, s)
     }
 
     /// True when 1 ≤ `value` ≤ n − 1 (the range ECDSA requires of r and s).
-    static func isValidScalar(_ value: P256Number) -> Bool {
-        !value.isZero && value.isLess(than: P256Modulus.order.m)
+    static func isValidScalar(_ value: Number256) -> Bool {
+        !value.isZero && value.isLess(than: Modulus256.p256Order.m)
     }
 
     /// The verification equation for range-checked r, s and e < n: with w = s⁻¹ mod n,
     /// R = (e·w)·G + (r·w)·Q must not be infinity and x(R) mod n must equal r.
-    static func verify(e: P256Number, r: P256Number, s: P256Number, q: P256AffinePoint) -> Bool {
-        let order = P256Modulus.order
+    static func verify(e: Number256, r: Number256, s: Number256, q: P256AffinePoint) -> Bool {
+        let order = Modulus256.p256Order
         let w = order.inverse(order.montgomery(s))  // s⁻¹·2^256
         // Montgomery products with one operand in Montgomery form give plain results.
         let u1 = order.multiply(e, w)

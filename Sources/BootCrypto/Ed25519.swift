@@ -11,11 +11,9 @@
 ///   encoding equals the 32 bytes of R. A non-canonical R (y ≥ p, or x = 0 with the sign bit
 ///   set) can never equal a canonical encoding, so it is refused without a separate check.
 ///
-/// No heap: the hash state, the table of A's odd multiples and the digit arrays live on the
-/// stack; B's odd multiples are a constant table (flash on target). On armv7em (-Osize) the
-/// deepest path is about 5.2 KiB of stack: `verify` 0.7 KiB, the scalar loop 2.9 KiB, a point
-/// addition and a field multiplication below it about 1.6 KiB. Variable time: every input is
-/// public.
+/// No heap: the hash state and four points live on the stack. Built for size on the shared
+/// 256-bit Montgomery arithmetic (``Curve25519``): no tables, one complete addition formula.
+/// Variable time: every input is public.
 public enum Ed25519 {
     /// Bytes in a signature `R ‖ S`.
     public static let signatureByteCount = 64
@@ -26,17 +24,17 @@ public enum Ed25519 {
         signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, publicKey: Ed25519PublicKey
     ) -> Bool {
         guard signature.count == signatureByteCount else { return false }
-        guard let s = Curve25519.Scalar(canonical: signature, offset: 32) else { return false }
+        guard let s = Curve25519.canonicalScalar(signature, offset: 32) else { return false }
         // Cheap early exit; the final comparison would refuse it too.
-        guard Curve25519.FieldElement.isCanonicalEncoding(signature, offset: 0) else { return false }
+        guard Curve25519.isCanonicalEncoding(signature, offset: 0) else { return false }
 
         var sha = SHA512()
         sha.update(UnsafeRawBufferPointer(rebasing: signature[0..<32]))
         publicKey.withUnsafeBytes { sha.update($0) }
         sha.update(message)
-        let k = Curve25519.Scalar(reducing: sha.finalize())
+        let k = Curve25519.reduce(sha.finalize())
 
-        let rPrime = Curve25519.doubleScalarMultiplyBasepoint(k, publicKey.negatedPoint, s)
+        let rPrime = Curve25519.Point.basepointTimes(s, plus: k, times: publicKey.negatedPoint)
         let encoded = rPrime.encoded
         return encoded.span.withUnsafeBytes { computed in
             ConstantTime.equal(computed, UnsafeRawBufferPointer(rebasing: signature[0..<32]))

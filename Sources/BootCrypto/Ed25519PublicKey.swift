@@ -49,13 +49,13 @@ public struct Ed25519PublicKey: Sendable {
     public let rawRepresentation: InlineArray<32, UInt8>
 
     /// −A: the verification equation computes [S]B + [k](−A).
-    let negatedPoint: Curve25519.ExtendedPoint
+    let negatedPoint: Curve25519.Point
 
     /// The key from its 32-byte encoding.
     public init(rawRepresentation raw: UnsafeRawBufferPointer) throws(Ed25519Error) {
         guard raw.count == Self.byteCount else { throw .badKeyLength }
-        guard Curve25519.FieldElement.isCanonicalEncoding(raw, offset: 0) else { throw .nonCanonicalEncoding }
-        guard let point = Curve25519.ExtendedPoint(decoding: raw, offset: 0) else { throw .notOnCurve }
+        guard Curve25519.isCanonicalEncoding(raw, offset: 0) else { throw .nonCanonicalEncoding }
+        guard let point = Curve25519.Point(decoding: raw, offset: 0) else { throw .notOnCurve }
         guard !point.hasSmallOrder else { throw .smallOrder }
         var bytes = InlineArray<32, UInt8>(repeating: 0)
         for i in 0..<32 { bytes[i] = raw[i] }

@@ -2,10 +2,10 @@
 /// fully reduced, so equality and zero tests are plain word comparisons.
 struct P256FieldElement: Equatable, Sendable {
     /// The Montgomery representation x·2^256 mod p.
-    var montgomery: P256Number
+    var montgomery: Number256
 
     @inline(__always)
-    init(montgomery: P256Number) { self.montgomery = montgomery }
+    init(montgomery: Number256) { self.montgomery = montgomery }
 
     @inline(__always)
     static var zero: P256FieldElement { P256FieldElement(montgomery: .zero) }
@@ -13,33 +13,33 @@ struct P256FieldElement: Equatable, Sendable {
     /// 1 in Montgomery form (2^256 mod p = 2^224 − 2^192 − 2^96 + 1).
     @inline(__always)
     static var one: P256FieldElement {
-        P256FieldElement(montgomery: P256Number([1, 0, 0, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_fffe, 0]))
+        P256FieldElement(montgomery: Number256([1, 0, 0, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_fffe, 0]))
     }
 
     /// The element with canonical value `value`, or nil unless `value` < p (a coordinate at or above
     /// p is a non-canonical encoding and is refused, never reduced).
-    init?(canonical value: P256Number) {
-        guard value.isLess(than: P256Modulus.prime.m) else { return nil }
-        self.montgomery = P256Modulus.prime.montgomery(value)
+    init?(canonical value: Number256) {
+        guard value.isLess(than: Modulus256.p256Prime.m) else { return nil }
+        self.montgomery = Modulus256.p256Prime.montgomery(value)
     }
 
     /// The canonical value in [0, p).
-    var canonical: P256Number { P256Modulus.prime.multiply(montgomery, P256Number(small: 1)) }
+    var canonical: Number256 { Modulus256.p256Prime.multiply(montgomery, Number256(small: 1)) }
 
     var isZero: Bool { montgomery.isZero }
 
     static func == (a: P256FieldElement, b: P256FieldElement) -> Bool { a.montgomery == b.montgomery }
 
     static func * (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
-        P256FieldElement(montgomery: P256Modulus.prime.multiply(a.montgomery, b.montgomery))
+        P256FieldElement(montgomery: Modulus256.p256Prime.multiply(a.montgomery, b.montgomery))
     }
 
     static func + (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
-        P256FieldElement(montgomery: P256Modulus.prime.add(a.montgomery, b.montgomery))
+        P256FieldElement(montgomery: Modulus256.p256Prime.add(a.montgomery, b.montgomery))
     }
 
     static func - (a: P256FieldElement, b: P256FieldElement) -> P256FieldElement {
-        P256FieldElement(montgomery: P256Modulus.prime.subtract(a.montgomery, b.montgomery))
+        P256FieldElement(montgomery: Modulus256.p256Prime.subtract(a.montgomery, b.montgomery))
     }
 
     static prefix func - (a: P256FieldElement) -> P256FieldElement { zero - a }
@@ -51,7 +51,7 @@ struct P256FieldElement: Equatable, Sendable {
     func doubled() -> P256FieldElement { self + self }
 
     /// The multiplicative inverse (0 for 0).
-    func inverse() -> P256FieldElement { P256FieldElement(montgomery: P256Modulus.prime.inverse(montgomery)) }
+    func inverse() -> P256FieldElement { P256FieldElement(montgomery: Modulus256.p256Prime.inverse(montgomery)) }
 }
 
 /// A P-256 point in affine coordinates (x, y), Montgomery-form field elements. Never the point at
@@ -65,17 +65,17 @@ struct P256AffinePoint: Equatable, Sendable {
     /// The base point G (SEC 2 / FIPS 186-4), in Montgomery form.
     static var generator: P256AffinePoint {
         P256AffinePoint(
-            x: P256FieldElement(canonical: P256Number([
+            x: P256FieldElement(canonical: Number256([
                 0xd898_c296, 0xf4a1_3945, 0x2deb_33a0, 0x7703_7d81, 0x63a4_40f2, 0xf8bc_e6e5, 0xe12c_4247, 0x6b17_d1f2,
             ]))!,
-            y: P256FieldElement(canonical: P256Number([
+            y: P256FieldElement(canonical: Number256([
                 0x37bf_51f5, 0xcbb6_4068, 0x6b31_5ece, 0x2bce_3357, 0x7c0f_9e16, 0x8ee7_eb4a, 0xfe1a_7f9b, 0x4fe3_42e2,
             ]))!)
     }
 
     /// The curve coefficient b (canonical value), y² = x³ − 3x + b.
-    static var b: P256Number {
-        P256Number([
+    static var b: Number256 {
+        Number256([
             0x27d2_604b, 0x3bce_3c3e, 0xcc53_b0f6, 0x651d_06b0, 0x7698_86bc, 0xb3eb_bd55, 0xaa3a_93e7, 0x5ac6_35d8,
         ])
     }
@@ -176,7 +176,7 @@ struct P256JacobianPoint: Sendable {
 /// no precomputed multiples, nothing on the heap, four points on the stack.
 enum P256Multiplication {
     /// u1·G + u2·Q for scalars below n (either may be zero) and a validated point Q.
-    static func generatorTimes(_ u1: P256Number, plus u2: P256Number, times q: P256AffinePoint) -> P256JacobianPoint {
+    static func generatorTimes(_ u1: Number256, plus u2: Number256, times q: P256AffinePoint) -> P256JacobianPoint {
         let g = P256JacobianPoint(.generator)
         let qPoint = P256JacobianPoint(q)
         let sum = g.adding(qPoint).normalized()  // infinity when Q = −G: then adding it is a no-op
@@ -194,4 +194,23 @@ enum P256Multiplication {
         }
         return accumulator
     }
+}
+
+/// P-256's two moduli: the field prime p for coordinates, the group order n for the ECDSA scalars.
+extension Modulus256 {
+    /// p = 2^256 − 2^224 + 2^192 + 2^96 − 1. p ≡ −1 mod 2^96, so −p⁻¹ is 1 in any word size.
+    static let p256Prime = Modulus256(
+        m: Number256([0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0, 0, 0, 1, 0xffff_ffff]),
+        m0inv: 1,
+        rSquared: Number256([3, 0, 0xffff_ffff, 0xffff_fffb, 0xffff_fffe, 0xffff_ffff, 0xffff_fffd, 4]))
+
+    /// n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551.
+    static let p256Order = Modulus256(
+        m: Number256([
+            0xfc63_2551, 0xf3b9_cac2, 0xa717_9e84, 0xbce6_faad, 0xffff_ffff, 0xffff_ffff, 0, 0xffff_ffff,
+        ]),
+        m0inv: UInt(truncatingIfNeeded: 0xccd1_c8aa_ee00_bc4f as UInt64),
+        rSquared: Number256([
+            0xbe79_eea2, 0x8324_4c95, 0x49bd_6fa6, 0x4699_799c, 0x2b6b_ec59, 0x2845_b239, 0xf3d9_5620, 0x66e1_2d94,
+        ]))
 }

@@ -30,8 +30,8 @@ public struct P256PublicKey: Equatable, Sendable {
         case 0x02, 0x03, 0x06, 0x07: throw .unsupportedPointFormat
         default: throw .badEncoding
         }
-        guard let xValue = P256Number(bigEndian: UnsafeRawBufferPointer(rebasing: bytes[1..<33])),
-            let yValue = P256Number(bigEndian: UnsafeRawBufferPointer(rebasing: bytes[33..<65]))
+        guard let xValue = Number256(bigEndian: UnsafeRawBufferPointer(rebasing: bytes[1..<33])),
+            let yValue = Number256(bigEndian: UnsafeRawBufferPointer(rebasing: bytes[33..<65]))
         else { throw .badEncoding }
         guard let x = P256FieldElement(canonical: xValue), let y = P256FieldElement(canonical: yValue) else {
             throw .coordinateOutOfRange

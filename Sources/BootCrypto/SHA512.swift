@@ -140,79 +140,31 @@ public struct SHA512: Sendable {
     @inline(__always)
     private static func sigma1(_ x: UInt64) -> UInt64 { rotr(x, 19) ^ rotr(x, 61) ^ (x &>> 6) }
 
-    /// One round; the caller rotates the roles of the eight working variables instead of moving them.
-    @inline(__always)
-    private static func round(
-        _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: inout UInt64,
-        _ e: UInt64, _ f: UInt64, _ g: UInt64, _ h: inout UInt64, _ kw: UInt64
-    ) {
-        let s1 = rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41)
-        let ch = (e & f) ^ (~e & g)
-        let t1 = h &+ s1 &+ ch &+ kw
-        let s0 = rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39)
-        let maj = (a & b) ^ (a & c) ^ (b & c)
-        d &+= t1
-        h = t1 &+ s0 &+ maj
-    }
-
     /// Compresses `blocks` consecutive 128-byte blocks starting at `input` (any alignment).
+    ///
+    /// One round per iteration over a 16-word circular schedule: short rather than unrolled.
+    /// Ed25519 verification hashes one or two blocks, so speed does not matter here and a
+    /// Cortex-M boot stage saves about 5 KB over the unrolled form (64-bit arithmetic on a
+    /// 32-bit core is bulky).
     private mutating func compress(_ input: UnsafeRawPointer, blocks: Int) {
         Self.roundConstants.withUnsafeBufferPointer { k in
             var block = input
             for _ in 0..<blocks {
+                var w = InlineArray<16, UInt64>(repeating: 0)
+                for i in 0..<16 { w[i] = Self.loadBigEndian(block, 8 * i) }
                 var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                var w0 = Self.loadBigEndian(block, 0)
-                var w1 = Self.loadBigEndian(block, 8)
-                var w2 = Self.loadBigEndian(block, 16)
-                var w3 = Self.loadBigEndian(block, 24)
-                var w4 = Self.loadBigEndian(block, 32)
-                var w5 = Self.loadBigEndian(block, 40)
-                var w6 = Self.loadBigEndian(block, 48)
-                var w7 = Self.loadBigEndian(block, 56)
-                var w8 = Self.loadBigEndian(block, 64)
-                var w9 = Self.loadBigEndian(block, 72)
-                var w10 = Self.loadBigEndian(block, 80)
-                var w11 = Self.loadBigEndian(block, 88)
-                var w12 = Self.loadBigEndian(block, 96)
-                var w13 = Self.loadBigEndian(block, 104)
-                var w14 = Self.loadBigEndian(block, 112)
-                var w15 = Self.loadBigEndian(block, 120)
-                var t = 0
-                while true {
-                    Self.round(a, b, c, &d, e, f, g, &h, k[t + 0] &+ w0)
-                    Self.round(h, a, b, &c, d, e, f, &g, k[t + 1] &+ w1)
-                    Self.round(g, h, a, &b, c, d, e, &f, k[t + 2] &+ w2)
-                    Self.round(f, g, h, &a, b, c, d, &e, k[t + 3] &+ w3)
-                    Self.round(e, f, g, &h, a, b, c, &d, k[t + 4] &+ w4)
-                    Self.round(d, e, f, &g, h, a, b, &c, k[t + 5] &+ w5)
-                    Self.round(c, d, e, &f, g, h, a, &b, k[t + 6] &+ w6)
-                    Self.round(b, c, d, &e, f, g, h, &a, k[t + 7] &+ w7)
-                    Self.round(a, b, c, &d, e, f, g, &h, k[t + 8] &+ w8)
-                    Self.round(h, a, b, &c, d, e, f, &g, k[t + 9] &+ w9)
-                    Self.round(g, h, a, &b, c, d, e, &f, k[t + 10] &+ w10)
-                    Self.round(f, g, h, &a, b, c, d, &e, k[t + 11] &+ w11)
-                    Self.round(e, f, g, &h, a, b, c, &d, k[t + 12] &+ w12)
-                    Self.round(d, e, f, &g, h, a, b, &c, k[t + 13] &+ w13)
-                    Self.round(c, d, e, &f, g, h, a, &b, k[t + 14] &+ w14)
-                    Self.round(b, c, d, &e, f, g, h, &a, k[t + 15] &+ w15)
-                    t += 16
-                    if t == 80 { break }
-                    w0 &+= Self.sigma1(w14) &+ w9 &+ Self.sigma0(w1)
-                    w1 &+= Self.sigma1(w15) &+ w10 &+ Self.sigma0(w2)
-                    w2 &+= Self.sigma1(w0) &+ w11 &+ Self.sigma0(w3)
-                    w3 &+= Self.sigma1(w1) &+ w12 &+ Self.sigma0(w4)
-                    w4 &+= Self.sigma1(w2) &+ w13 &+ Self.sigma0(w5)
-                    w5 &+= Self.sigma1(w3) &+ w14 &+ Self.sigma0(w6)
-                    w6 &+= Self.sigma1(w4) &+ w15 &+ Self.sigma0(w7)
-                    w7 &+= Self.sigma1(w5) &+ w0 &+ Self.sigma0(w8)
-                    w8 &+= Self.sigma1(w6) &+ w1 &+ Self.sigma0(w9)
-                    w9 &+= Self.sigma1(w7) &+ w2 &+ Self.sigma0(w10)
-                    w10 &+= Self.sigma1(w8) &+ w3 &+ Self.sigma0(w11)
-                    w11 &+= Self.sigma1(w9) &+ w4 &+ Self.sigma0(w12)
-                    w12 &+= Self.sigma1(w10) &+ w5 &+ Self.sigma0(w13)
-                    w13 &+= Self.sigma1(w11) &+ w6 &+ Self.sigma0(w14)
-                    w14 &+= Self.sigma1(w12) &+ w7 &+ Self.sigma0(w15)
-                    w15 &+= Self.sigma1(w13) &+ w8 &+ Self.sigma0(w0)
+                for t in 0..<80 {
+                    let i = t & 15
+                    if t >= 16 {
+                        w[i] &+= Self.sigma1(w[(t &- 2) & 15]) &+ w[(t &- 7) & 15] &+ Self.sigma0(w[(t &- 15) & 15])
+                    }
+                    let s1 = Self.rotr(e, 14) ^ Self.rotr(e, 18) ^ Self.rotr(e, 41)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = h &+ s1 &+ ch &+ k[t] &+ w[i]
+                    let s0 = Self.rotr(a, 28) ^ Self.rotr(a, 34) ^ Self.rotr(a, 39)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    h = g; g = f; f = e; e = d &+ t1
+                    d = c; c = b; b = a; a = t1 &+ s0 &+ maj
                 }
                 h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
                 h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h

@@ -7,8 +7,17 @@ import Testing
         ed25519Bytes(hex).withUnsafeBytes { SHA512.Digest(copying: $0)! }
     }
 
-    private func bytes(_ scalar: Curve25519.Scalar) -> [UInt8] {
-        (0..<32).map { UInt8(truncatingIfNeeded: scalar.limbs[$0 / 8] >> (8 * UInt64($0 % 8))) }
+    private func bytes(_ value: Number256) -> [UInt8] {
+        let encoded = value.littleEndianBytes
+        return (0..<32).map { encoded[$0] }
+    }
+
+    private func number(_ hex: String) -> Number256 {
+        ed25519Bytes(hex).withUnsafeBytes { Number256(littleEndian: $0, offset: 0) }
+    }
+
+    private func element(_ value: UInt32) -> Curve25519.FieldElement {
+        Curve25519.FieldElement(canonical: Number256(small: value))!
     }
 
     @Test(arguments: [
@@ -26,94 +35,81 @@ import Testing
          "ecd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"),
     ])
     func scalarReduction(_ wide: String, _ reduced: String) {
-        #expect(ed25519Hex(bytes(Curve25519.Scalar(reducing: digest(wide)))) == reduced)
+        #expect(ed25519Hex(bytes(Curve25519.reduce(digest(wide)))) == reduced)
     }
 
     @Test func canonicalScalarBound() {
         let order = ed25519Bytes("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
         var below = order
         below[0] -= 1
-        #expect(below.withUnsafeBytes { Curve25519.Scalar(canonical: $0, offset: 0) } != nil)
-        #expect(order.withUnsafeBytes { Curve25519.Scalar(canonical: $0, offset: 0) } == nil)
-        #expect([UInt8](repeating: 0xff, count: 32).withUnsafeBytes { Curve25519.Scalar(canonical: $0, offset: 0) } == nil)
-        #expect([UInt8](repeating: 0, count: 32).withUnsafeBytes { Curve25519.Scalar(canonical: $0, offset: 0) } != nil)
+        #expect(below.withUnsafeBytes { Curve25519.canonicalScalar($0, offset: 0) } != nil)
+        #expect(order.withUnsafeBytes { Curve25519.canonicalScalar($0, offset: 0) } == nil)
+        #expect([UInt8](repeating: 0xff, count: 32).withUnsafeBytes { Curve25519.canonicalScalar($0, offset: 0) } == nil)
+        #expect([UInt8](repeating: 0, count: 32).withUnsafeBytes { Curve25519.canonicalScalar($0, offset: 0) } != nil)
     }
 
-    /// Σ digit[i]·2^i must give back the scalar, every digit odd or zero and within the window.
-    @Test(arguments: [15, 63])
-    func slidingWindowDigitsSumToScalar(_ maxDigit: Int) {
-        for seed in 0..<64 {
-            let wide = (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &* 17 &+ ($0 >> 3) &* seed) }
-            let scalar = Curve25519.Scalar(reducing: wide.withUnsafeBytes { SHA512.Digest(copying: $0)! })
-            let digits = scalar.slidingWindow(maxDigit: maxDigit)
-            // Rebuild the value in 4 × 64-bit limbs with signed carries.
-            var acc = [Int64](repeating: 0, count: 260)
-            for i in 0..<256 {
-                let d = Int(digits[i])
-                #expect(d == 0 || (d & 1 == 1 && abs(d) <= maxDigit))
-                acc[i] = Int64(d)
-            }
-            var bits = [UInt8](repeating: 0, count: 260)
-            var carry: Int64 = 0
-            for i in 0..<260 {
-                let v = acc[i] + carry
-                bits[i] = UInt8(v & 1)
-                carry = (v - Int64(bits[i])) / 2
-            }
-            #expect(carry == 0)
-            let expected = (0..<256).map { UInt8((scalar.limbs[$0 / 64] >> UInt64($0 % 64)) & 1) }
-            #expect(Array(bits[0..<256]) == expected)
-        }
-    }
-
-    @Test func fieldInverseAndSquareRootOfMinusOne() {
+    /// The Montgomery-form constants are what their definitions say.
+    @Test func fieldConstants() {
+        let d = Curve25519.FieldElement.d
+        #expect(d * element(121_666) == -element(121_665))
+        #expect(Curve25519.FieldElement.twoD == d + d)
         let i = Curve25519.FieldElement.sqrtMinusOne
-        #expect((i * i).equals(-Curve25519.FieldElement.one))
-        var x = Curve25519.FieldElement(123_456_789, 987_654_321, 42, 7, 1 << 50)
+        #expect(i * i == -Curve25519.FieldElement.one)
+        #expect(Curve25519.FieldElement.one.canonical == Number256(small: 1))
+        #expect(element(4) * element(5).inverse() == Curve25519.Point.basepoint.y)
+        let b = Curve25519.Point.basepoint
+        #expect(b.x * b.y == b.t)
+    }
+
+    @Test func fieldInverse() {
+        var x = element(123_456_789)
         for _ in 0..<20 {
-            #expect((x * x.inverted()).equals(.one))
+            #expect(x * x.inverse() == .one)
             x = x.squared() + .one
         }
-        #expect(Curve25519.FieldElement.zero.inverted().isZero)
+        #expect(Curve25519.FieldElement.zero.inverse().isZero)
     }
 
-    /// Values at and just above p encode as their canonical residues.
+    /// y below p is canonical whatever the sign bit; p and above are not, and are never reduced.
     @Test func canonicalEncoding() {
-        let m = Curve25519.FieldElement.mask
-        let p = Curve25519.FieldElement(m - 18, m, m, m, m)
-        #expect(p.isZero)
-        let pPlusOne = Curve25519.FieldElement(m - 17, m, m, m, m)
-        #expect(pPlusOne.equals(.one))
-        let twoToThe255 = Curve25519.FieldElement(m + 1, m, m, m, m).carried()  // 2^255 ≡ 19
-        #expect(ed25519Hex(Array(twoToThe255.encoded.span.withUnsafeBytes { Array($0) }))
-            == "13" + String(repeating: "00", count: 31))
+        let pMinusOne = ed25519Bytes("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+        let p = ed25519Bytes("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+        var pMinusOneSigned = pMinusOne
+        pMinusOneSigned[31] |= 0x80
+        var pSigned = p
+        pSigned[31] |= 0x80
+        #expect(pMinusOne.withUnsafeBytes { Curve25519.isCanonicalEncoding($0, offset: 0) })
+        #expect(pMinusOneSigned.withUnsafeBytes { Curve25519.isCanonicalEncoding($0, offset: 0) })
+        #expect(!p.withUnsafeBytes { Curve25519.isCanonicalEncoding($0, offset: 0) })
+        #expect(!pSigned.withUnsafeBytes { Curve25519.isCanonicalEncoding($0, offset: 0) })
+        #expect(Curve25519.FieldElement(canonical: number(ed25519Hex(p))) == nil)
+        #expect(Curve25519.FieldElement(canonical: number(ed25519Hex(pMinusOne))) == -.one)
     }
 
-    @Test func basepointIsOnCurveAndHasPrimeOrder() {
-        let b = Curve25519.ExtendedPoint.basepoint
-        let encoded = b.projective.encoded.span.withUnsafeBytes { Array($0) }
+    @Test func basepointEncodesDecodesAndHasPrimeOrder() {
+        let b = Curve25519.Point.basepoint
+        let encoded = (0..<32).map { b.encoded[$0] }
         #expect(ed25519Hex(encoded) == "5866666666666666666666666666666666666666666666666666666666666666")
+        let decoded = encoded.withUnsafeBytes { Curve25519.Point(decoding: $0, offset: 0) }
+        #expect(decoded?.x == b.x && decoded?.y == b.y && decoded?.t == b.t)
         #expect(!b.hasSmallOrder)
-        // [L]B = identity: [S]B + [k]P with k = 0, S = L − 1 gives −B.
-        let lMinusOne = ed25519Bytes("ecd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
-        let s = lMinusOne.withUnsafeBytes { Curve25519.Scalar(canonical: $0, offset: 0)! }
-        let zero = Curve25519.Scalar(limbs: [0, 0, 0, 0])
-        let minusB = Curve25519.doubleScalarMultiplyBasepoint(zero, b, s)
+        // [L − 1]B + [0]B = −B: same y, x negated (B's x is even, so −B's is odd).
+        let lMinusOne = number("ecd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+        let minusB = Curve25519.Point.basepointTimes(lMinusOne, plus: .zero, times: b)
         var expected = encoded
-        expected[31] |= 0x80  // −B: same y, x negated (B's x is even, so −B's is odd)
-        #expect(minusB.encoded.span.withUnsafeBytes { Array($0) } == expected)
+        expected[31] |= 0x80
+        #expect((0..<32).map { minusB.encoded[$0] } == expected)
+        // [1]B + [L − 1]B = identity, which encodes as y = 1.
+        let identity = Curve25519.Point.basepointTimes(Number256(small: 1), plus: lMinusOne, times: b)
+        #expect(ed25519Hex((0..<32).map { identity.encoded[$0] }) == "01" + String(repeating: "00", count: 31))
     }
 
-    /// The constant table of [1]B, [3]B, …, [15]B matches multiples computed from B.
-    @Test func basepointTableMatchesComputedMultiples() {
-        let computed = Curve25519.oddMultiples(of: .basepoint)
-        for i in 0..<8 {
-            let c = computed[i]
-            let t = Curve25519.basepointOddMultiple(i)
-            let zInverse = c.Z.inverted()
-            #expect((c.yPlusX * zInverse).equals(t.yPlusX))
-            #expect((c.yMinusX * zInverse).equals(t.yMinusX))
-            #expect((c.T2d * zInverse).equals(t.xy2d))
+    /// The identity and the point of order 2 (y = −1) decode and are of small order.
+    @Test func smallOrderPoints() {
+        for hex in ["01" + String(repeating: "00", count: 31),
+                    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"] {
+            let point = ed25519Bytes(hex).withUnsafeBytes { Curve25519.Point(decoding: $0, offset: 0) }
+            #expect(point?.hasSmallOrder == true, "\(hex)")
         }
     }
 }

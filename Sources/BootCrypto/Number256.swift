@@ -1,9 +1,9 @@
 #if _pointerBitWidth(_32)
 /// The words of a 256-bit number on this target: eight 32-bit words (Cortex-M).
-typealias P256Words = InlineArray<8, UInt>
+typealias Words256 = InlineArray<8, UInt>
 #else
 /// The words of a 256-bit number on this target: four 64-bit words (the host).
-typealias P256Words = InlineArray<4, UInt>
+typealias Words256 = InlineArray<4, UInt>
 #endif
 
 /// A 256-bit unsigned integer in machine words, least significant first: eight 32-bit words on a
@@ -11,23 +11,23 @@ typealias P256Words = InlineArray<4, UInt>
 /// Cortex-M4 runs every product as one `umull`/`umaal` and never emulates a 64-bit multiply; the
 /// same source is the host's four-limb code. All loops have a constant trip count.
 ///
-/// The numbers ECDSA verification handles are public (digest, signature, public key), so nothing
-/// here is constant time.
-struct P256Number: Equatable, Sendable {
-    var words: P256Words
+/// Shared by P-256 and Ed25519. The numbers signature verification handles are public (digest,
+/// signature, public key), so nothing here is constant time.
+struct Number256: Equatable, Sendable {
+    var words: Words256
 
     /// Words per number (8 or 4).
     @inline(__always)
-    static var wordCount: Int { P256Words.count }
+    static var wordCount: Int { Words256.count }
 
     @inline(__always)
-    init(words: P256Words) { self.words = words }
+    init(words: Words256) { self.words = words }
 
     /// The number whose 32-bit words, least significant first, are `w` (on a 64-bit host two of
-    /// them make one word). Every constant in the P-256 code is written this way, once.
+    /// them make one word). Every constant of the curves is written this way, once.
     @inline(__always)
     init(_ w: InlineArray<8, UInt32>) {
-        var words = P256Words(repeating: 0)
+        var words = Words256(repeating: 0)
         #if _pointerBitWidth(_32)
         for i in 0..<8 { words[i] = UInt(w[i]) }
         #else
@@ -39,20 +39,20 @@ struct P256Number: Equatable, Sendable {
     /// A number below 2^32.
     @inline(__always)
     init(small value: UInt32) {
-        var words = P256Words(repeating: 0)
+        var words = Words256(repeating: 0)
         words[0] = UInt(value)
         self.words = words
     }
 
     @inline(__always)
-    static var zero: P256Number { P256Number(words: P256Words(repeating: 0)) }
+    static var zero: Number256 { Number256(words: Words256(repeating: 0)) }
 
     /// Big-endian bytes of at most 32 bytes (a DER INTEGER magnitude or a coordinate), or nil when
     /// there are more. Shorter inputs are the low-order bytes (implicit leading zeros).
     init?(bigEndian bytes: UnsafeRawBufferPointer) {
         let count = bytes.count
         guard count <= 32 else { return nil }
-        var words = P256Words(repeating: 0)
+        var words = Words256(repeating: 0)
         let bytesPerWord = UInt.bitWidth / 8
         // The byte at index count−1−k is bit position 8k.
         for k in 0..<count {
@@ -60,6 +60,28 @@ struct P256Number: Equatable, Sendable {
             words[word] |= UInt(bytes[count - 1 - k]) << UInt((k % bytesPerWord) * 8)
         }
         self.words = words
+    }
+
+    /// The 32 little-endian bytes at `offset` in `bytes` (Ed25519's encodings); the caller checks
+    /// that they are there.
+    init(littleEndian bytes: UnsafeRawBufferPointer, offset: Int) {
+        var words = Words256(repeating: 0)
+        let bytesPerWord = UInt.bitWidth / 8
+        for k in 0..<32 {
+            words[k / bytesPerWord] |= UInt(bytes[offset + k]) << UInt((k % bytesPerWord) * 8)
+        }
+        self.words = words
+    }
+
+    /// The 32 little-endian bytes of the number.
+    var littleEndianBytes: InlineArray<32, UInt8> {
+        var bytes = InlineArray<32, UInt8>(repeating: 0)
+        let bytesPerWord = UInt.bitWidth / 8
+        let w = words
+        for k in 0..<32 {
+            bytes[k] = UInt8(truncatingIfNeeded: w[k / bytesPerWord] >> UInt((k % bytesPerWord) * 8))
+        }
+        return bytes
     }
 
     var isZero: Bool {
@@ -74,14 +96,14 @@ struct P256Number: Equatable, Sendable {
         (words[index / UInt.bitWidth] >> UInt(index % UInt.bitWidth)) & 1 == 1
     }
 
-    static func == (a: P256Number, b: P256Number) -> Bool {
+    static func == (a: Number256, b: Number256) -> Bool {
         var difference: UInt = 0
         for i in 0..<wordCount { difference |= a.words[i] ^ b.words[i] }
         return difference == 0
     }
 
     /// `self < other` as unsigned integers.
-    func isLess(than other: P256Number) -> Bool {
+    func isLess(than other: Number256) -> Bool {
         var i = Self.wordCount - 1
         while i >= 0 {
             if words[i] != other.words[i] { return words[i] < other.words[i] }
@@ -91,9 +113,9 @@ struct P256Number: Equatable, Sendable {
     }
 
     /// `self + other` modulo 2^256, and the carry out of bit 256.
-    func addingReportingCarry(_ other: P256Number) -> (sum: P256Number, carry: Bool) {
-        // Local `var` copies, indexed: see `multiply` in P256Modulus for why.
-        var x = words, y = other.words, sum = P256Words(repeating: 0)
+    func addingReportingCarry(_ other: Number256) -> (sum: Number256, carry: Bool) {
+        // Local `var` copies, indexed: see `multiply` in Modulus256 for why.
+        var x = words, y = other.words, sum = Words256(repeating: 0)
         var carry = false
         for i in 0..<Self.wordCount {
             let (s1, o1) = x[i].addingReportingOverflow(y[i])
@@ -101,12 +123,12 @@ struct P256Number: Equatable, Sendable {
             sum[i] = s2
             carry = o1 || o2
         }
-        return (P256Number(words: sum), carry)
+        return (Number256(words: sum), carry)
     }
 
     /// `self − other` modulo 2^256, and whether it borrowed (`self < other`).
-    func subtractingReportingBorrow(_ other: P256Number) -> (difference: P256Number, borrow: Bool) {
-        var x = words, y = other.words, difference = P256Words(repeating: 0)
+    func subtractingReportingBorrow(_ other: Number256) -> (difference: Number256, borrow: Bool) {
+        var x = words, y = other.words, difference = Words256(repeating: 0)
         var borrow = false
         for i in 0..<Self.wordCount {
             let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
@@ -114,36 +136,21 @@ struct P256Number: Equatable, Sendable {
             difference[i] = d2
             borrow = o1 || o2
         }
-        return (P256Number(words: difference), borrow)
+        return (Number256(words: difference), borrow)
     }
 }
 
-/// One of the two moduli of P-256 with its Montgomery constants (R = 2^256): the field prime p
-/// for coordinates, the group order n for the ECDSA scalars. Both share one multiplication, one
-/// addition, one subtraction and one exponentiation.
-struct P256Modulus: Sendable {
-    /// The modulus m (odd, above 2^255).
-    let m: P256Number
+/// An odd modulus below 2^256 with its Montgomery constants (R = 2^256): P-256's field prime and
+/// group order, Curve25519's field prime and Ed25519's group order. All four share one
+/// multiplication, one addition, one subtraction and one exponentiation, so a boot stage carries
+/// one copy of each whichever curve it verifies.
+struct Modulus256: Sendable {
+    /// The modulus m (odd).
+    let m: Number256
     /// −m⁻¹ mod 2^wordbits (the low word of −m⁻¹ mod 2^64, which is right on both word sizes).
     let m0inv: UInt
     /// R² mod m: multiplying by it converts into Montgomery form.
-    let rSquared: P256Number
-
-    /// p = 2^256 − 2^224 + 2^192 + 2^96 − 1. p ≡ −1 mod 2^96, so −p⁻¹ is 1 in any word size.
-    static let prime = P256Modulus(
-        m: P256Number([0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0, 0, 0, 1, 0xffff_ffff]),
-        m0inv: 1,
-        rSquared: P256Number([3, 0, 0xffff_ffff, 0xffff_fffb, 0xffff_fffe, 0xffff_ffff, 0xffff_fffd, 4]))
-
-    /// n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551.
-    static let order = P256Modulus(
-        m: P256Number([
-            0xfc63_2551, 0xf3b9_cac2, 0xa717_9e84, 0xbce6_faad, 0xffff_ffff, 0xffff_ffff, 0, 0xffff_ffff,
-        ]),
-        m0inv: UInt(truncatingIfNeeded: 0xccd1_c8aa_ee00_bc4f as UInt64),
-        rSquared: P256Number([
-            0xbe79_eea2, 0x8324_4c95, 0x49bd_6fa6, 0x4699_799c, 0x2b6b_ec59, 0x2845_b239, 0xf3d9_5620, 0x66e1_2d94,
-        ]))
+    let rSquared: Number256
 
     /// `x + y + z + a·b` as (high, low) words; cannot overflow two words.
     @inline(__always)
@@ -166,13 +173,13 @@ struct P256Modulus: Sendable {
     /// with q chosen so the low word vanishes and shift down one word. The accumulator stays
     /// below 2m, so one conditional subtraction finishes it.
     @inline(never)  // one copy for both moduli and every caller
-    func multiply(_ a: P256Number, _ b: P256Number) -> P256Number {
-        let count = P256Number.wordCount
+    func multiply(_ a: Number256, _ b: Number256) -> Number256 {
+        let count = Number256.wordCount
         // Operands copied once into local variables and indexed there: indexing the InlineArray
         // of a parameter with a loop variable made the optimiser copy the whole array to the
         // stack on every iteration at -Osize (measured on Cortex-M4: most of a verification's
         // instructions were memcpy).
-        var x = a.words, y = b.words, modulus = m.words, t = P256Words(repeating: 0)
+        var x = a.words, y = b.words, modulus = m.words, t = Words256(repeating: 0)
         var top: UInt = 0  // the accumulator's word `count` (0 or 1 between rounds)
         for i in 0..<count {
             let bi = y[i]
@@ -190,14 +197,14 @@ struct P256Modulus: Sendable {
             t[count - 1] = t2
             top = (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
         }
-        let accumulator = P256Number(words: t)
+        let accumulator = Number256(words: t)
         let (reduced, borrow) = accumulator.subtractingReportingBorrow(m)
         return (top != 0 || !borrow) ? reduced : accumulator
     }
 
     /// (a + b) mod m for a, b < m.
     @inline(never)
-    func add(_ a: P256Number, _ b: P256Number) -> P256Number {
+    func add(_ a: Number256, _ b: Number256) -> Number256 {
         let (sum, carry) = a.addingReportingCarry(b)
         let (reduced, borrow) = sum.subtractingReportingBorrow(m)
         // sum < 2m: subtract m when the true sum (carry included) is at least m.
@@ -206,22 +213,20 @@ struct P256Modulus: Sendable {
 
     /// (a − b) mod m for a, b < m.
     @inline(never)
-    func subtract(_ a: P256Number, _ b: P256Number) -> P256Number {
+    func subtract(_ a: Number256, _ b: Number256) -> Number256 {
         let (difference, borrow) = a.subtractingReportingBorrow(b)
         return borrow ? difference.addingReportingCarry(m).sum : difference
     }
 
     /// x in Montgomery form (x·R mod m), for x < m.
     @inline(__always)
-    func montgomery(_ x: P256Number) -> P256Number { multiply(x, rSquared) }
+    func montgomery(_ x: Number256) -> Number256 { multiply(x, rSquared) }
 
-    /// base^(m−2) in Montgomery form for a Montgomery-form `base`: the inverse by Fermat's little
-    /// theorem (both moduli are prime), 0 for 0. Plain square-and-multiply over the public
-    /// exponent; it runs at most twice per verification.
+    /// base^exponent in Montgomery form for a Montgomery-form `base`: plain square-and-multiply
+    /// over the public exponent's 256 bits, most significant first (1 in Montgomery form for 0).
     @inline(never)
-    func inverse(_ base: P256Number) -> P256Number {
-        let exponent = m.subtractingReportingBorrow(P256Number(small: 2)).difference
-        var result = montgomery(P256Number(small: 1))
+    func power(_ base: Number256, _ exponent: Number256) -> Number256 {
+        var result = montgomery(Number256(small: 1))
         var i = 255
         while i >= 0 {
             result = multiply(result, result)
@@ -229,5 +234,12 @@ struct P256Modulus: Sendable {
             i -= 1
         }
         return result
+    }
+
+    /// base^(m−2) in Montgomery form for a Montgomery-form `base`: the inverse by Fermat's little
+    /// theorem (every modulus here is prime), 0 for 0. It runs at most twice per verification.
+    @inline(__always)
+    func inverse(_ base: Number256) -> Number256 {
+        power(base, m.subtractingReportingBorrow(Number256(small: 2)).difference)
     }
 }

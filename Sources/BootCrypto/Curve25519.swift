@@ -99,6 +99,7 @@ extension Curve25519 {
         /// The canonical value in [0, p).
         var canonical: Number256 { prime.multiply(montgomery, Number256(small: 1)) }
 
+        @inline(__always)  // see Number256.isZero
         var isZero: Bool { montgomery.isZero }
 
         static func == (a: FieldElement, b: FieldElement) -> Bool { a.montgomery == b.montgomery }
@@ -121,7 +122,7 @@ extension Curve25519 {
         func squared() -> FieldElement { self * self }
 
         /// The multiplicative inverse (0 for 0).
-        func inverse() -> FieldElement { FieldElement(montgomery: prime.inverse(montgomery)) }
+        func inverse() -> FieldElement { FieldElement(montgomery: prime.fermatInverse(montgomery)) }
 
         /// self^((p − 5)/8) = self^(2^252 − 3), the exponent of the square root (RFC 8032 §5.1.3).
         func powerPMinus5Over8() -> FieldElement {

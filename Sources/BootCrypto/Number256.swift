@@ -84,6 +84,11 @@ struct Number256: Equatable, Sendable {
         return bytes
     }
 
+    /// Always inlined: as an outlined getter, this toolchain's armv7em -Osize build loaded the
+    /// words with `ldm r10!`, moving the caller's `self` register (r10, callee-saved) without
+    /// restoring it, and `Modulus256.inverse` then read its operand 32 bytes too far.
+    /// tools/build-firmware refuses any function that does that (`tools/check-r10`).
+    @inline(__always)
     var isZero: Bool {
         var any: UInt = 0
         for i in 0..<Self.wordCount { any |= words[i] }
@@ -168,57 +173,50 @@ struct Modulus256: Sendable {
     }
 
     /// a·b·R⁻¹ mod m, for a·b < m·R (true when either operand is below m); fully reduced.
-    ///
-    /// CIOS (Koç, Acar, Kaliski 1996): per word of b, add a·bᵢ into the accumulator, then add q·m
-    /// with q chosen so the low word vanishes and shift down one word. The accumulator stays
-    /// below 2m, so one conditional subtraction finishes it.
-    @inline(never)  // one copy for both moduli and every caller
+    @inline(never)  // one copy for every modulus and caller
     func multiply(_ a: Number256, _ b: Number256) -> Number256 {
-        let count = Number256.wordCount
-        // Operands copied once into local variables and indexed there: indexing the InlineArray
-        // of a parameter with a loop variable made the optimiser copy the whole array to the
-        // stack on every iteration at -Osize (measured on Cortex-M4: most of a verification's
-        // instructions were memcpy).
-        var x = a.words, y = b.words, modulus = m.words, t = Words256(repeating: 0)
-        var top: UInt = 0  // the accumulator's word `count` (0 or 1 between rounds)
-        for i in 0..<count {
-            let bi = y[i]
-            var carry: UInt = 0
-            for j in 0..<count {
-                (carry, t[j]) = Self.multiplyAdd(x[j], bi, t[j], carry)
+        var t = Number256.zero
+        Words.with(&t) { t in
+            Words.with(a) { x in
+                Words.with(b) { y in
+                    Words.with(m) { modulus in Self.multiply(t, x, y, modulus, m0inv) }
+                }
             }
-            let (t1, o1) = top.addingReportingOverflow(carry)
-            let q = t[0] &* m0inv
-            carry = Self.multiplyAdd(q, modulus[0], t[0], 0).high  // low word is 0 by q
-            for j in 1..<count {
-                (carry, t[j - 1]) = Self.multiplyAdd(q, modulus[j], t[j], carry)
-            }
-            let (t2, o2) = t1.addingReportingOverflow(carry)
-            t[count - 1] = t2
-            top = (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
         }
-        let accumulator = Number256(words: t)
-        let (reduced, borrow) = accumulator.subtractingReportingBorrow(m)
-        return (top != 0 || !borrow) ? reduced : accumulator
+        return t
     }
 
     /// (a + b) mod m for a, b < m.
     @inline(never)
     func add(_ a: Number256, _ b: Number256) -> Number256 {
-        let (sum, carry) = a.addingReportingCarry(b)
-        let (reduced, borrow) = sum.subtractingReportingBorrow(m)
-        // sum < 2m: subtract m when the true sum (carry included) is at least m.
-        return (carry || !borrow) ? reduced : sum
+        var sum = a
+        Words.with(&sum) { sum in
+            Words.with(b) { b in
+                Words.with(m) { modulus in
+                    let carry = Words.add(sum, b)
+                    // sum < 2m: subtract m when the true sum (carry included) is at least m.
+                    if carry || !Words.isLess(UnsafePointer(sum), modulus) { Words.subtract(sum, modulus) }
+                }
+            }
+        }
+        return sum
     }
 
     /// (a − b) mod m for a, b < m.
     @inline(never)
     func subtract(_ a: Number256, _ b: Number256) -> Number256 {
-        let (difference, borrow) = a.subtractingReportingBorrow(b)
-        return borrow ? difference.addingReportingCarry(m).sum : difference
+        var difference = a
+        Words.with(&difference) { difference in
+            Words.with(b) { b in
+                Words.with(m) { modulus in
+                    if Words.subtract(difference, b) { Words.add(difference, modulus) }
+                }
+            }
+        }
+        return difference
     }
 
-    /// x in Montgomery form (x·R mod m), for x < m.
+    /// x in Montgomery form (x·R mod m), for x < 2^256 (x·(R² mod m) < R·m, as multiply requires).
     @inline(__always)
     func montgomery(_ x: Number256) -> Number256 { multiply(x, rSquared) }
 
@@ -236,10 +234,181 @@ struct Modulus256: Sendable {
         return result
     }
 
-    /// base^(m−2) in Montgomery form for a Montgomery-form `base`: the inverse by Fermat's little
-    /// theorem (every modulus here is prime), 0 for 0. It runs at most twice per verification.
-    @inline(__always)
+    /// The inverse of a Montgomery-form `base`, in Montgomery form; 0 for 0.
+    ///
+    /// Binary extended Euclid on the representation a·R (Menezes et al., Handbook of Applied
+    /// Cryptography, Algorithm 14.61 for an odd modulus): u ≡ x₁·aR and v ≡ x₂·aR (mod m) hold
+    /// throughout, halving and subtracting until one of u, v is 1. That gives (aR)⁻¹ =
+    /// a⁻¹·R⁻¹, and two products with R² make it a⁻¹·R. About 500 halvings and subtractions of
+    /// words instead of Fermat's ~380 modular multiplications (P-256 inverts twice per
+    /// verification: 0.65 M of its instructions on Cortex-M4); ``fermatInverse(_:)`` is the
+    /// smaller choice where speed does not matter.
+    @inline(never)
     func inverse(_ base: Number256) -> Number256 {
+        guard !base.isZero else { return base }
+        var u = base, v = m, x1 = Number256(small: 1), x2 = Number256.zero
+        Words.with(&u) { u in
+            Words.with(&v) { v in
+                Words.with(&x1) { x1 in
+                    Words.with(&x2) { x2 in
+                        Words.with(m) { modulus in
+                            while !Words.isOne(UnsafePointer(u)) && !Words.isOne(UnsafePointer(v)) {
+                                Words.removeTwos(u, x1, modulus)
+                                Words.removeTwos(v, x2, modulus)
+                                // Both odd now; the larger loses the smaller (and becomes even).
+                                if Words.isLess(UnsafePointer(u), UnsafePointer(v)) {
+                                    Words.reduce(v, x2, by: u, x1, modulus)
+                                } else {
+                                    Words.reduce(u, x1, by: v, x2, modulus)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let y = Words.with(u, Words.isOne) ? x1 : x2
+        return multiply(multiply(y, rSquared), rSquared)
+    }
+
+    /// base^(m−2) in Montgomery form for a Montgomery-form `base`: the inverse by Fermat's little
+    /// theorem (every modulus here is prime), 0 for 0. No code beyond ``power(_:_:)``, which
+    /// Ed25519 needs anyway for its square root; about 380 multiplications.
+    @inline(__always)
+    func fermatInverse(_ base: Number256) -> Number256 {
         power(base, m.subtractingReportingBorrow(Number256(small: 2)).difference)
+    }
+
+    /// CIOS (Koç, Acar, Kaliski 1996) into `t` (zero on entry): per word of y, add x·yᵢ and q·m
+    /// in one pass, with q chosen so the low word vanishes, and shift down one word. The
+    /// accumulator stays below 2m, so one conditional subtraction finishes it.
+    @inline(__always)
+    static func multiply(
+        _ t: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>,
+        _ modulus: UnsafePointer<UInt>, _ m0inv: UInt
+    ) {
+        let count = Number256.wordCount
+        var top: UInt = 0  // the accumulator's word `count` (0 or 1 between rounds)
+        for i in 0..<count {
+            let bi = y[i]
+            var (carry1, low) = multiplyAdd(x[0], bi, t[0], 0)
+            let q = low &* m0inv
+            var carry2 = multiplyAdd(q, modulus[0], low, 0).high  // low word is 0 by q
+            for j in 1..<count {
+                (carry1, low) = multiplyAdd(x[j], bi, t[j], carry1)
+                (carry2, t[j - 1]) = multiplyAdd(q, modulus[j], low, carry2)
+            }
+            // carry1 + carry2 + top < 2^(wordbits+1): the new top word is 0 or 1.
+            let (s1, o1) = carry1.addingReportingOverflow(carry2)
+            let (s2, o2) = s1.addingReportingOverflow(top)
+            t[count - 1] = s2
+            top = (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
+        }
+        if top != 0 || !Words.isLess(UnsafePointer(t), modulus) { Words.subtract(t, modulus) }
+    }
+}
+
+/// Word-level helpers on the words of a ``Number256`` through pointers.
+///
+/// Why pointers: at -Osize, indexing a parameter's InlineArray with a loop variable copied the
+/// whole array on every iteration, and a span over a borrowed parameter copies it too. `with`
+/// hands out the address of a variable (`inout`: no copy) or of a borrowed value (one copy,
+/// alive for the closure), and every loop runs over plain pointers.
+enum Words {
+    @inline(__always)
+    static func with<R>(_ value: inout Number256, _ body: (UnsafeMutablePointer<UInt>) -> R) -> R {
+        withUnsafeMutablePointer(to: &value) { body(UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt.self)) }
+    }
+
+    @inline(__always)
+    static func with<R>(_ value: Number256, _ body: (UnsafePointer<UInt>) -> R) -> R {
+        withUnsafePointer(to: value) { body(UnsafeRawPointer($0).assumingMemoryBound(to: UInt.self)) }
+    }
+
+    /// `a < b`.
+    @inline(__always)
+    static func isLess(_ a: UnsafePointer<UInt>, _ b: UnsafePointer<UInt>) -> Bool {
+        var i = Number256.wordCount - 1
+        while i >= 0 {
+            if a[i] != b[i] { return a[i] < b[i] }
+            i -= 1
+        }
+        return false
+    }
+
+    /// True when the words are the number 1.
+    @inline(__always)
+    static func isOne(_ x: UnsafePointer<UInt>) -> Bool {
+        var rest: UInt = x[0] ^ 1
+        for i in 1..<Number256.wordCount { rest |= x[i] }
+        return rest == 0
+    }
+
+
+    /// `x −= y` modulo 2^256, in place; true when it borrowed. `x` may be `y`.
+    @inline(__always)
+    @discardableResult
+    static func subtract(_ x: UnsafeMutablePointer<UInt>, _ y: UnsafePointer<UInt>) -> Bool {
+        var borrow = false
+        for i in 0..<Number256.wordCount {
+            let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
+            let (d2, o2) = d1.subtractingReportingOverflow(borrow ? 1 : 0)
+            x[i] = d2
+            borrow = o1 || o2
+        }
+        return borrow
+    }
+
+    /// `x += y` modulo 2^256, in place; true when it carried.
+    @inline(__always)
+    @discardableResult
+    static func add(_ x: UnsafeMutablePointer<UInt>, _ y: UnsafePointer<UInt>) -> Bool {
+        var carry = false
+        for i in 0..<Number256.wordCount {
+            let (s1, o1) = x[i].addingReportingOverflow(y[i])
+            let (s2, o2) = s1.addingReportingOverflow(carry ? 1 : 0)
+            x[i] = s2
+            carry = o1 || o2
+        }
+        return carry
+    }
+
+    /// `x = (x + carry·2^256) / 2`, in place.
+    @inline(__always)
+    static func halve(_ x: UnsafeMutablePointer<UInt>, carry: Bool) {
+        var carry = carry
+        var i = Number256.wordCount - 1
+        while i >= 0 {
+            let word = x[i]
+            x[i] = word >> 1 | (carry ? 1 << UInt(UInt.bitWidth - 1) : 0)
+            carry = word & 1 == 1
+            i -= 1
+        }
+    }
+
+    /// `x = x / 2 mod m` for x < m (m odd): x/2 when x is even, (x + m)/2 when it is odd.
+    @inline(__always)
+    static func halve(_ x: UnsafeMutablePointer<UInt>, modulo modulus: UnsafePointer<UInt>) {
+        let carry = x[0] & 1 == 1 ? add(x, modulus) : false
+        halve(x, carry: carry)
+    }
+
+    /// The inversion's halving step: while `u` is even, u /= 2 and x = x/2 mod m.
+    @inline(never)
+    static func removeTwos(_ u: UnsafeMutablePointer<UInt>, _ x: UnsafeMutablePointer<UInt>, _ modulus: UnsafePointer<UInt>) {
+        while u[0] & 1 == 0 {
+            halve(u, carry: false)
+            halve(x, modulo: modulus)
+        }
+    }
+
+    /// The inversion's subtraction step: u −= v and x = x − y mod m.
+    @inline(never)
+    static func reduce(
+        _ u: UnsafeMutablePointer<UInt>, _ x: UnsafeMutablePointer<UInt>,
+        by v: UnsafeMutablePointer<UInt>, _ y: UnsafeMutablePointer<UInt>, _ modulus: UnsafePointer<UInt>
+    ) {
+        subtract(u, UnsafePointer(v))
+        if subtract(x, UnsafePointer(y)) { add(x, modulus) }
     }
 }

@@ -26,6 +26,7 @@ struct P256FieldElement: Equatable, Sendable {
     /// The canonical value in [0, p).
     var canonical: Number256 { Modulus256.p256Prime.multiply(montgomery, Number256(small: 1)) }
 
+    @inline(__always)  // see Number256.isZero
     var isZero: Bool { montgomery.isZero }
 
     static func == (a: P256FieldElement, b: P256FieldElement) -> Bool { a.montgomery == b.montgomery }

@@ -109,39 +109,21 @@ struct Number256: Equatable, Sendable {
 
     /// `self < other` as unsigned integers.
     func isLess(than other: Number256) -> Bool {
-        var i = Self.wordCount - 1
-        while i >= 0 {
-            if words[i] != other.words[i] { return words[i] < other.words[i] }
-            i -= 1
-        }
-        return false
+        Words.with(self) { a in Words.with(other) { b in Words.isLess(a, b) } }
     }
 
     /// `self + other` modulo 2^256, and the carry out of bit 256.
     func addingReportingCarry(_ other: Number256) -> (sum: Number256, carry: Bool) {
-        // Local `var` copies, indexed: see `multiply` in Modulus256 for why.
-        var x = words, y = other.words, sum = Words256(repeating: 0)
-        var carry = false
-        for i in 0..<Self.wordCount {
-            let (s1, o1) = x[i].addingReportingOverflow(y[i])
-            let (s2, o2) = s1.addingReportingOverflow(carry ? 1 : 0)
-            sum[i] = s2
-            carry = o1 || o2
-        }
-        return (Number256(words: sum), carry)
+        var sum = self
+        let carry = Words.with(&sum) { x in Words.with(other) { y in Words.add(x, y) } }
+        return (sum, carry)
     }
 
     /// `self − other` modulo 2^256, and whether it borrowed (`self < other`).
     func subtractingReportingBorrow(_ other: Number256) -> (difference: Number256, borrow: Bool) {
-        var x = words, y = other.words, difference = Words256(repeating: 0)
-        var borrow = false
-        for i in 0..<Self.wordCount {
-            let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
-            let (d2, o2) = d1.subtractingReportingOverflow(borrow ? 1 : 0)
-            difference[i] = d2
-            borrow = o1 || o2
-        }
-        return (Number256(words: difference), borrow)
+        var difference = self
+        let borrow = Words.with(&difference) { x in Words.with(other) { y in Words.subtract(x, y) } }
+        return (difference, borrow)
     }
 }
 
@@ -343,7 +325,6 @@ enum Words {
         for i in 1..<Number256.wordCount { rest |= x[i] }
         return rest == 0
     }
-
 
     /// `x −= y` modulo 2^256, in place; true when it borrowed. `x` may be `y`.
     @inline(__always)

@@ -198,35 +198,19 @@ extension Curve25519 {
         /// −P = (−X : Y : Z : −T).
         var negated: Point { Point(x: -x, y: y, z: z, t: -t) }
 
-        /// self + other (add-2008-hwcd-3, 8M plus one by 2d): complete on this curve, so it also
-        /// doubles, and adds the identity or a point's negation.
-        @inline(never)
-        func adding(_ other: Point) -> Point {
-            let a = (y - x) * (other.y - other.x)
-            let b = (y + x) * (other.y + other.x)
-            let c = t * FieldElement.twoD * other.t
-            let zz = z * other.z
-            let d = zz + zz
-            let e = b - a, f = d - c, g = d + c, h = b + a
-            return Point(x: e * f, y: g * h, z: f * g, t: e * h)
-        }
-
-        /// 2·self (dbl-2008-hwcd with a = −1: 4M + 4S).
-        @inline(never)
-        func doubled() -> Point {
-            let a = x.squared()
-            let b = y.squared()
-            let zz = z.squared()
-            let c = zz + zz
-            let d = -a
-            let e = (x + y).squared() - a - b
-            let g = d + b, f = g - c, h = d - b
-            return Point(x: e * f, y: g * h, z: f * g, t: e * h)
-        }
-
         /// True when 8·P is the identity (P in the small subgroup): only the identity and the point
         /// of order 2 have x = 0, and a multiple of 8 cannot be the latter on a curve of order 8·L.
-        var hasSmallOrder: Bool { doubled().doubled().doubled().x.isZero }
+        var hasSmallOrder: Bool {
+            var file = Registers.File(repeating: .zero)
+            Registers.load(self, into: &file, at: Registers.x)
+            Words.with(&file) { base in
+                let registers = Registers(base: base)
+                registers.double()
+                registers.double()
+                registers.double()
+            }
+            return file[Registers.x].isZero
+        }
 
         /// The 32-byte encoding: y, little-endian, with x's low bit in bit 255 (one inversion).
         var encoded: InlineArray<32, UInt8> {
@@ -239,21 +223,114 @@ extension Curve25519 {
         /// [s]B + [k]P for scalars below L (2^253), by Shamir's trick: 253 doublings and, per
         /// bit position, one addition of B, P or B + P.
         static func basepointTimes(_ s: Number256, plus k: Number256, times p: Point) -> Point {
-            let b = basepoint
-            let sum = b.adding(p)
-            var accumulator = identity
-            var i = 252
-            while i >= 0 {
-                accumulator = accumulator.doubled()
-                switch (s.bit(i), k.bit(i)) {
-                case (true, true): accumulator = accumulator.adding(sum)
-                case (true, false): accumulator = accumulator.adding(b)
-                case (false, true): accumulator = accumulator.adding(p)
-                case (false, false): break
+            var file = Registers.File(repeating: .zero)
+            Registers.load(basepoint, into: &file, at: Registers.b)
+            Registers.load(p, into: &file, at: Registers.p)
+            Registers.load(basepoint, into: &file, at: Registers.x)
+            Words.with(&file) { base in
+                let registers = Registers(base: base)
+                registers.addPoint(Registers.p)
+                for i in 0..<4 { registers.copy(Registers.sum + i, Registers.x + i) }  // B + P
+                registers.store(Registers.x, .zero)  // the identity (0 : 1 : 1 : 0)
+                registers.store(Registers.y, FieldElement.one.montgomery)
+                registers.store(Registers.z, FieldElement.one.montgomery)
+                registers.store(Registers.t, .zero)
+                var i = 252
+                while i >= 0 {
+                    registers.double()
+                    switch (s.bit(i), k.bit(i)) {
+                    case (true, true): registers.addPoint(Registers.sum)
+                    case (true, false): registers.addPoint(Registers.b)
+                    case (false, true): registers.addPoint(Registers.p)
+                    case (false, false): break
+                    }
+                    i -= 1
                 }
-                i -= 1
             }
-            return accumulator
+            return Point(
+                x: FieldElement(montgomery: file[Registers.x]), y: FieldElement(montgomery: file[Registers.y]),
+                z: FieldElement(montgomery: file[Registers.z]), t: FieldElement(montgomery: file[Registers.t]))
+        }
+    }
+}
+
+extension Curve25519 {
+    /// The registers of Ed25519's point arithmetic (see ``FieldRegisters``): p, the accumulator's
+    /// X, Y, Z, T, the three addends B, P and B + P (four registers each), 2d, and six
+    /// temporaries.
+    struct Registers: FieldRegisters {
+        typealias File = InlineArray<24, Number256>
+        static let x = 1, y = 2, z = 3, t = 4
+        static let b = 5, p = 9, sum = 13
+        static let twoD = 17
+        static let t0 = 18, t1 = 19, t2 = 20, t3 = 21, t4 = 22, t5 = 23
+
+        let base: UnsafeMutablePointer<UInt>
+
+        @inline(__always)
+        var m0inv: UInt { prime.m0inv }
+
+        /// A file's modulus and 2d registers, and `point` in the four from `register`.
+        static func load(_ point: Point, into file: inout File, at register: Int) {
+            file[0] = prime.m
+            file[twoD] = FieldElement.twoD.montgomery
+            file[register] = point.x.montgomery
+            file[register + 1] = point.y.montgomery
+            file[register + 2] = point.z.montgomery
+            file[register + 3] = point.t.montgomery
+        }
+
+        /// The accumulator doubled in place (dbl-2008-hwcd with a = −1: 4M + 4S). With
+        /// A = X², B = Y², C = 2Z², E = (X + Y)² − A − B and G = B − A, the formula's
+        /// (E·F, G·H, F·G, E·H) has F = G − C and H = −A − B; this computes the same point
+        /// times −1, with F' = C − G and H' = A + B, which needs no negation.
+        @inline(never)
+        func double() {
+            let x = Self.x, y = Self.y, z = Self.z, t = Self.t
+            let a = Self.t0, b = Self.t1, c = Self.t2, s = Self.t3, e = Self.t4, g = Self.t5
+            mul(a, x, x)
+            mul(b, y, y)
+            mul(s, z, z)
+            add(c, s, s)
+            add(s, x, y)
+            mul(e, s, s)
+            sub(e, e, a)
+            sub(e, e, b)
+            sub(g, b, a)
+            sub(c, c, g)  // F'
+            add(a, a, b)  // H'
+            mul(x, e, c)
+            mul(y, g, a)
+            mul(z, c, g)
+            mul(t, e, a)
+        }
+
+        /// The accumulator plus the point in the four registers from `point`, in place
+        /// (add-2008-hwcd-3, 8M plus one by 2d): complete on this curve, so it also doubles and
+        /// adds the identity or a point's negation.
+        @inline(never)
+        func addPoint(_ point: Int) {
+            let x = Self.x, y = Self.y, z = Self.z, t = Self.t
+            let x2 = point, y2 = point + 1, z2 = point + 2, t2 = point + 3
+            let a = Self.t0, b = Self.t1, c = Self.t2, d = Self.t3, u = Self.t4, v = Self.t5
+            sub(u, y, x)
+            sub(v, y2, x2)
+            mul(a, u, v)  // A = (Y1 − X1)(Y2 − X2)
+            add(u, y, x)
+            add(v, y2, x2)
+            mul(b, u, v)  // B = (Y1 + X1)(Y2 + X2)
+            mul(u, t, Self.twoD)
+            mul(c, u, t2)  // C = T1·2d·T2
+            mul(u, z, z2)
+            add(d, u, u)  // D = 2·Z1·Z2
+            sub(u, b, a)  // E
+            add(b, b, a)  // H
+            sub(v, d, c)  // F
+            add(d, d, c)  // G
+            mul(x, u, v)
+            mul(y, d, b)
+            mul(z, v, d)
+            mul(t, u, b)
         }
     }
 }

@@ -115,14 +115,14 @@ struct Number256: Equatable, Sendable {
     /// `self + other` modulo 2^256, and the carry out of bit 256.
     func addingReportingCarry(_ other: Number256) -> (sum: Number256, carry: Bool) {
         var sum = self
-        let carry = Words.with(&sum) { x in Words.with(other) { y in Words.add(x, y) } }
+        let carry = Words.with(&sum) { x in Words.with(other) { y in Words.add(x, UnsafePointer(x), y) } }
         return (sum, carry)
     }
 
     /// `self − other` modulo 2^256, and whether it borrowed (`self < other`).
     func subtractingReportingBorrow(_ other: Number256) -> (difference: Number256, borrow: Bool) {
         var difference = self
-        let borrow = Words.with(&difference) { x in Words.with(other) { y in Words.subtract(x, y) } }
+        let borrow = Words.with(&difference) { x in Words.with(other) { y in Words.subtract(x, UnsafePointer(x), y) } }
         return (difference, borrow)
     }
 }
@@ -155,13 +155,12 @@ struct Modulus256: Sendable {
     }
 
     /// a·b·R⁻¹ mod m, for a·b < m·R (true when either operand is below m); fully reduced.
-    @inline(never)  // one copy for every modulus and caller
     func multiply(_ a: Number256, _ b: Number256) -> Number256 {
         var t = Number256.zero
         Words.with(&t) { t in
             Words.with(a) { x in
                 Words.with(b) { y in
-                    Words.with(m) { modulus in Self.multiply(t, x, y, modulus, m0inv) }
+                    Words.with(m) { modulus in Self.multiply(into: t, x, y, modulus: modulus, m0inv) }
                 }
             }
         }
@@ -169,33 +168,42 @@ struct Modulus256: Sendable {
     }
 
     /// (a + b) mod m for a, b < m.
-    @inline(never)
     func add(_ a: Number256, _ b: Number256) -> Number256 {
-        var sum = a
+        var sum = Number256.zero
         Words.with(&sum) { sum in
-            Words.with(b) { b in
-                Words.with(m) { modulus in
-                    let carry = Words.add(sum, b)
-                    // sum < 2m: subtract m when the true sum (carry included) is at least m.
-                    if carry || !Words.isLess(UnsafePointer(sum), modulus) { Words.subtract(sum, modulus) }
-                }
-            }
+            Words.with(a) { a in Words.with(b) { b in Words.with(m) { modulus in Self.add(into: sum, a, b, modulus: modulus) } } }
         }
         return sum
     }
 
     /// (a − b) mod m for a, b < m.
-    @inline(never)
     func subtract(_ a: Number256, _ b: Number256) -> Number256 {
-        var difference = a
+        var difference = Number256.zero
         Words.with(&difference) { difference in
-            Words.with(b) { b in
-                Words.with(m) { modulus in
-                    if Words.subtract(difference, b) { Words.add(difference, modulus) }
-                }
+            Words.with(a) { a in
+                Words.with(b) { b in Words.with(m) { modulus in Self.subtract(into: difference, a, b, modulus: modulus) } }
             }
         }
         return difference
+    }
+
+    /// `d = (x + y) mod m` for x, y < m, in place: `d` may be `x` or `y`. The one copy of modular
+    /// addition (the value form above and the point formulas' registers both call it).
+    @inline(never)
+    static func add(
+        into d: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>, modulus: UnsafePointer<UInt>
+    ) {
+        let carry = Words.add(d, x, y)
+        // d < 2m: subtract m when the true sum (carry included) is at least m.
+        if carry || !Words.isLess(UnsafePointer(d), modulus) { Words.subtract(d, UnsafePointer(d), modulus) }
+    }
+
+    /// `d = (x − y) mod m` for x, y < m, in place: `d` may be `x` or `y`.
+    @inline(never)
+    static func subtract(
+        into d: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>, modulus: UnsafePointer<UInt>
+    ) {
+        if Words.subtract(d, x, y) { Words.add(d, UnsafePointer(d), modulus) }
     }
 
     /// x in Montgomery form (x·R mod m), for x < 2^256 (x·(R² mod m) < R·m, as multiply requires).
@@ -261,14 +269,19 @@ struct Modulus256: Sendable {
         power(base, m.subtractingReportingBorrow(Number256(small: 2)).difference)
     }
 
-    /// CIOS (Koç, Acar, Kaliski 1996) into `t` (zero on entry): per word of y, add x·yᵢ and q·m
-    /// in one pass, with q chosen so the low word vanishes, and shift down one word. The
-    /// accumulator stays below 2m, so one conditional subtraction finishes it.
-    @inline(__always)
+    /// `t = x·y·R⁻¹ mod m`, fully reduced, for x·y < m·R. `t` must not be `x` or `y` (it is
+    /// written while they are read); the one copy of modular multiplication.
+    ///
+    /// CIOS (Koç, Acar, Kaliski 1996): per word of y, add x·yᵢ and q·m in one pass, with q
+    /// chosen so the low word vanishes, and shift down one word. The accumulator stays below
+    /// 2m, so one conditional subtraction finishes it.
+    @inline(never)
     static func multiply(
-        _ t: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>,
-        _ modulus: UnsafePointer<UInt>, _ m0inv: UInt
+        into t: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>,
+        modulus: UnsafePointer<UInt>, _ m0inv: UInt
     ) {
+        assert(UnsafePointer(t) != x && UnsafePointer(t) != y, "Montgomery multiplication into one of its operands")
+        t.update(repeating: 0, count: Number256.wordCount)
         let count = Number256.wordCount
         var top: UInt = 0  // the accumulator's word `count` (0 or 1 between rounds)
         for i in 0..<count {
@@ -286,8 +299,59 @@ struct Modulus256: Sendable {
             t[count - 1] = s2
             top = (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
         }
-        if top != 0 || !Words.isLess(UnsafePointer(t), modulus) { Words.subtract(t, modulus) }
+        if top != 0 || !Words.isLess(UnsafePointer(t), modulus) { Words.subtract(t, UnsafePointer(t), modulus) }
     }
+}
+
+/// Numbered 256-bit registers in one block of words, for a curve's point formulas: register 0
+/// holds the modulus, the others field elements in Montgomery form, and every operation names
+/// registers and works in place through ``Modulus256``'s pointer kernels. Operations on values
+/// copied both operands, the modulus and the result around every call; these copy nothing.
+/// The curves' register files (``P256Registers``, ``Curve25519/Registers``) adopt it.
+protocol FieldRegisters {
+    /// The first word of register 0.
+    var base: UnsafeMutablePointer<UInt> { get }
+    /// −m⁻¹ mod 2^wordbits for the modulus in register 0.
+    var m0inv: UInt { get }
+}
+
+extension FieldRegisters {
+    @inline(__always)
+    func at(_ register: Int) -> UnsafeMutablePointer<UInt> { base + register &* Number256.wordCount }
+
+    /// `d = a·b·R⁻¹` (d must be neither a nor b).
+    @inline(__always)
+    func mul(_ d: Int, _ a: Int, _ b: Int) {
+        Modulus256.multiply(into: at(d), UnsafePointer(at(a)), UnsafePointer(at(b)), modulus: UnsafePointer(base), m0inv)
+    }
+
+    /// `d = a + b` (any of them may be the same register).
+    @inline(__always)
+    func add(_ d: Int, _ a: Int, _ b: Int) {
+        Modulus256.add(into: at(d), UnsafePointer(at(a)), UnsafePointer(at(b)), modulus: UnsafePointer(base))
+    }
+
+    /// `d = a − b` (any of them may be the same register).
+    @inline(__always)
+    func sub(_ d: Int, _ a: Int, _ b: Int) {
+        Modulus256.subtract(into: at(d), UnsafePointer(at(a)), UnsafePointer(at(b)), modulus: UnsafePointer(base))
+    }
+
+    @inline(__always)
+    func isZero(_ register: Int) -> Bool {
+        let r = at(register)
+        var any: UInt = 0
+        for i in 0..<Number256.wordCount { any |= r[i] }
+        return any == 0
+    }
+
+    /// Register `d` becomes a copy of register `a`.
+    @inline(__always)
+    func copy(_ d: Int, _ a: Int) { at(d).update(from: at(a), count: Number256.wordCount) }
+
+    /// Register `d` becomes `value`.
+    @inline(__always)
+    func store(_ d: Int, _ value: Number256) { UnsafeMutableRawPointer(at(d)).storeBytes(of: value, as: Number256.self) }
 }
 
 /// Word-level helpers on the words of a ``Number256`` through pointers.
@@ -305,6 +369,14 @@ enum Words {
     @inline(__always)
     static func with<R>(_ value: Number256, _ body: (UnsafePointer<UInt>) -> R) -> R {
         withUnsafePointer(to: value) { body(UnsafeRawPointer($0).assumingMemoryBound(to: UInt.self)) }
+    }
+
+    /// The words of a block of numbers (a register file), from its first.
+    @inline(__always)
+    static func with<let count: Int, R>(
+        _ file: inout InlineArray<count, Number256>, _ body: (UnsafeMutablePointer<UInt>) -> R
+    ) -> R {
+        withUnsafeMutablePointer(to: &file) { body(UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt.self)) }
     }
 
     /// `a < b`.
@@ -326,29 +398,29 @@ enum Words {
         return rest == 0
     }
 
-    /// `x −= y` modulo 2^256, in place; true when it borrowed. `x` may be `y`.
+    /// `d = x − y` modulo 2^256; true when it borrowed. `d` may be `x` or `y`.
     @inline(__always)
     @discardableResult
-    static func subtract(_ x: UnsafeMutablePointer<UInt>, _ y: UnsafePointer<UInt>) -> Bool {
+    static func subtract(_ d: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>) -> Bool {
         var borrow = false
         for i in 0..<Number256.wordCount {
             let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
             let (d2, o2) = d1.subtractingReportingOverflow(borrow ? 1 : 0)
-            x[i] = d2
+            d[i] = d2
             borrow = o1 || o2
         }
         return borrow
     }
 
-    /// `x += y` modulo 2^256, in place; true when it carried.
+    /// `d = x + y` modulo 2^256; true when it carried. `d` may be `x` or `y`.
     @inline(__always)
     @discardableResult
-    static func add(_ x: UnsafeMutablePointer<UInt>, _ y: UnsafePointer<UInt>) -> Bool {
+    static func add(_ d: UnsafeMutablePointer<UInt>, _ x: UnsafePointer<UInt>, _ y: UnsafePointer<UInt>) -> Bool {
         var carry = false
         for i in 0..<Number256.wordCount {
             let (s1, o1) = x[i].addingReportingOverflow(y[i])
             let (s2, o2) = s1.addingReportingOverflow(carry ? 1 : 0)
-            x[i] = s2
+            d[i] = s2
             carry = o1 || o2
         }
         return carry
@@ -370,7 +442,7 @@ enum Words {
     /// `x = x / 2 mod m` for x < m (m odd): x/2 when x is even, (x + m)/2 when it is odd.
     @inline(__always)
     static func halve(_ x: UnsafeMutablePointer<UInt>, modulo modulus: UnsafePointer<UInt>) {
-        let carry = x[0] & 1 == 1 ? add(x, modulus) : false
+        let carry = x[0] & 1 == 1 ? add(x, UnsafePointer(x), modulus) : false
         halve(x, carry: carry)
     }
 
@@ -389,7 +461,7 @@ enum Words {
         _ u: UnsafeMutablePointer<UInt>, _ x: UnsafeMutablePointer<UInt>,
         by v: UnsafeMutablePointer<UInt>, _ y: UnsafeMutablePointer<UInt>, _ modulus: UnsafePointer<UInt>
     ) {
-        subtract(u, UnsafePointer(v))
-        if subtract(x, UnsafePointer(y)) { add(x, modulus) }
+        subtract(u, UnsafePointer(u), UnsafePointer(v))
+        if subtract(x, UnsafePointer(x), UnsafePointer(y)) { add(x, UnsafePointer(x), modulus) }
     }
 }

@@ -230,7 +230,8 @@ public struct DescriptorLoader: Sendable {
                 uart: console?["uart"]?.string ?? "uart0",
                 baud: (try? int(console?["baud"], "", path: path)) ?? 115_200,
                 tx: console?["tx"]?.string,
-                rx: console?["rx"]?.string
+                rx: console?["rx"]?.string,
+                base: console?["base"] == nil ? nil : try address(console?["base"], "console.base", path: path)
             ),
             recoveryButton: button,
             ram: ram,

@@ -24,7 +24,9 @@ public struct FirmwareConfig {
         guard let boot = layout.partition(named: "mcuboot") else {
             throw SimulationError("layout \(layout.name): no `mcuboot` partition for the boot stage")
         }
-        guard let internalFlash = board.device(forRegion: boot.region), internalFlash.controller == "nvmc" else {
+        // `memory`: code memory the boot stage runs from and treats as NOR flash through its own
+        // driver (qemu-mps2-an386, which has no flash controller).
+        guard let internalFlash = board.device(forRegion: boot.region), ["nvmc", "memory"].contains(internalFlash.controller) else {
             throw SimulationError("layout \(layout.name): the boot stage's region \(boot.region) is not the board's internal flash")
         }
         guard let primary = layout.slot(image: 0, slot: 0), primary.region == boot.region else {
@@ -77,13 +79,19 @@ public struct FirmwareConfig {
                 "    static let secondarySize = \(Self.hex(secondary.size))",
             ]
         }
+        if let base = board.console.base {
+            lines += [
+                "    /// Console `\(board.console.uart)` at \(board.console.baud) baud.",
+                "    static let consoleBase: UInt32 = \(Self.hex(base))",
+                "    static let consoleBaud = \(board.console.baud)",
+            ]
+        }
         if let tx = Self.pin(board.console.tx), let rx = Self.pin(board.console.rx) {
             lines += [
                 "    /// Console `\(board.console.uart)` at \(board.console.baud) baud.",
                 "    static let consoleTX = (port: UInt8(\(tx.port)), pin: UInt8(\(tx.pin)))",
                 "    static let consoleRX = (port: UInt8(\(rx.port)), pin: UInt8(\(rx.pin)))",
-                "    static let consoleBaud = \(board.console.baud)",
-            ]
+            ] + (board.console.base == nil ? ["    static let consoleBaud = \(board.console.baud)"] : [])
         }
         if let button = board.recoveryButton, let pin = Self.pin(button.pin) {
             lines += [

@@ -142,8 +142,14 @@ public struct RecoveryDemo {
         let flashSeconds = simulated.clock.seconds - clockAtStart
         print("")
         print("check: the primary slot holds the image byte for byte: \(matches ? "yes" : "NO") (\(image.count) bytes at 0x\(hex(primary.address)))")
-        print("flash: \(device.eraseCount) page erases, \(device.bytesWritten / deviceDescription.writeSize) word writes through the NVMC driver → "
-              + String(format: "%.2f s", flashSeconds) + " on the \(board.soc)'s datasheet timings (virtual clock)")
+        let path = switch deviceDescription.controller {
+        case "nvmc": "through the NVMC driver"
+        case "qspi": "through the QSPI driver"
+        default: "to the NOR model (\(deviceDescription.controller): no flash controller, no timings)"
+        }
+        print("flash: \(device.eraseCount) page erases, \(device.bytesWritten / deviceDescription.writeSize) word writes \(path) → "
+              + String(format: "%.2f s", flashSeconds)
+              + (["nvmc", "qspi"].contains(deviceDescription.controller) ? " on the \(board.soc)'s datasheet timings" : "") + " (virtual clock)")
         print("link: \(transport.bytesToDevice + transport.bytesFromDevice) bytes on the wire → "
               + String(format: "%.2f s", transport.linkSeconds) + " at \(board.console.baud) baud (8N1)")
         let bootsImage = booted == .boot(version: version)

@@ -106,11 +106,15 @@ public struct ConsoleDescription: Equatable, Sendable {
     /// Pins as the descriptor names them (`P0.06`); nil when not given.
     public var tx: String?
     public var rx: String?
-    public init(uart: String, baud: Int, tx: String? = nil, rx: String? = nil) {
+    /// The UART's register base (`base:`), for a console that is not an nRF UART(E) named by
+    /// its instance (the MPS2's CMSDK UART0 at 0x40004000); nil when not given.
+    public var base: Int?
+    public init(uart: String, baud: Int, tx: String? = nil, rx: String? = nil, base: Int? = nil) {
         self.uart = uart
         self.baud = baud
         self.tx = tx
         self.rx = rx
+        self.base = base
     }
 }
 

@@ -91,8 +91,10 @@ extension Bench {
                 print(String(format: "time: %.2f s on the board; the link busy %.2f s (%d bytes), the flash %.2f s, the CPU %.2f s%@",
                              r.seconds, r.linkSeconds, r.wireBytes, r.flashSeconds, r.cpuSeconds,
                              parts > r.seconds + 1e-6 ? String(format: " (%.2f s of them overlapped)", parts - r.seconds) : ""))
-                print(String(format: "throughput: %.2f KiB/s; limit %.2f KiB/s (flash %.2f, link %.2f): %.0f %% of it",
-                             r.kibPerSecond, r.limitKiBPerSecond, r.flashLimitKiBPerSecond, r.linkLimitKiBPerSecond,
+                let flashLimit = r.flashLimitKiBPerSecond.isFinite
+                    ? String(format: "%.2f", r.flashLimitKiBPerSecond) : "none (the board's flash has no timings)"
+                print(String(format: "throughput: %.2f KiB/s; limit %.2f KiB/s (flash %@, link %.2f): %.0f %% of it",
+                             r.kibPerSecond, r.limitKiBPerSecond, flashLimit, r.linkLimitKiBPerSecond,
                              100 * r.kibPerSecond / r.limitKiBPerSecond))
                 if r.overruns > 0 { print("overruns: \(r.overruns) requests arrived with every receive buffer busy") }
                 print("check: the slot holds the image byte for byte: \(r.verified ? "yes" : "NO")")

@@ -9,7 +9,7 @@ import Testing
 @Suite struct FirmwareConfigTests {
     let loader = DescriptorLoader(root: packageRoot)
 
-    @Test(arguments: ["nrf52840dk", "nrf5340dk", "qemu-microbit"])
+    @Test(arguments: ["nrf52840dk", "nrf5340dk", "qemu-microbit", "qemu-mps2-an386"])
     func checkedInFilesMatchTheDescriptors(board: String) throws {
         let config = try FirmwareConfig(board: try loader.loadBoard(board), layout: try loader.loadLayout(board))
         let firmware = packageRoot.appendingPathComponent("Firmware/Sources")
@@ -21,6 +21,22 @@ import Testing
             let checkedIn = try String(contentsOf: firmware.appendingPathComponent(path), encoding: .utf8)
             #expect(checkedIn == expected, "Firmware/Sources/\(path) drifted from Boards/ and Layouts/: run tools/gen-firmware-config")
         }
+    }
+
+    /// The mps2 board: code memory as NOR flash (`controller: memory`), a CMSDK UART console
+    /// named by its base address rather than by pins, no button and no retained register.
+    @Test func mps2Values() throws {
+        let config = try FirmwareConfig(board: try loader.loadBoard("qemu-mps2-an386"), layout: try loader.loadLayout("qemu-mps2-an386"))
+        let swift = config.swiftConstants
+        for line in [
+            "static let flashSize = 0x100000", "static let eraseSize = 0x1000", "static let primaryOffset = 0x20000",
+            "static let secondaryOffset = 0x90000", "static let consoleBase: UInt32 = 0x40004000", "static let consoleBaud = 115200",
+        ] {
+            #expect(swift.contains(line), "\(line)")
+        }
+        #expect(!swift.contains("consoleTX") && !swift.contains("button") && !swift.contains("gpregret"))
+        #expect(config.bootLinkerScript.contains("PARTITION_SIZE = 0x20000;"))
+        #expect(config.bootLinkerScript.contains("RETAINED (rw) : ORIGIN = 0x2003FF00, LENGTH = 0x100"))
     }
 
     /// The values themselves, against board.yml and the layout.

@@ -9,7 +9,7 @@ import Testing
     static let shipped: [(layout: String, board: String)] = [
         ("nrf52840dk", "nrf52840dk"), ("nrf52840dk_qspi", "nrf52840dk"), ("nrf5340dk", "nrf5340dk"),
         ("nrf5340dk_external", "nrf5340dk"), ("nrf5340dk_netcore", "nrf5340dk"), ("nrf52840dk_scratch", "nrf52840dk"),
-        ("qemu-microbit", "qemu-microbit"),
+        ("qemu-microbit", "qemu-microbit"), ("qemu-mps2-an386", "qemu-mps2-an386"),
     ]
 
     @Test func everyShippedLayoutPasses() throws {

@@ -152,7 +152,7 @@ struct P256JacobianPoint: Sendable {
 /// Register 0 holds p, 1–3 the accumulator's X, Y, Z, then three affine addends (x, y), then
 /// six temporaries.
 struct P256Registers: FieldRegisters {
-    static let count = 16
+    typealias File = InlineArray<16, Number256>
     static let x = 1, y = 2, z = 3
     /// The affine addends: `addend` (tests and one-off sums), and the Shamir loop's G, Q, G + Q.
     static let addend = 4, g = 4, q = 6, sum = 8
@@ -248,7 +248,7 @@ struct P256Registers: FieldRegisters {
     static func run(
         _ point: P256JacobianPoint, addend: P256AffinePoint?, _ body: (P256Registers) -> Void
     ) -> P256JacobianPoint {
-        var file = InlineArray<16, Number256>(repeating: .zero)
+        var file = P256Registers.File(repeating: .zero)
         file[0] = Modulus256.p256Prime.m
         file[x] = point.x.montgomery
         file[y] = point.y.montgomery
@@ -275,7 +275,7 @@ enum P256Multiplication {
         let generator = P256AffinePoint.generator
         // G + Q, or nil when Q = −G: then adding it is a no-op.
         let sum = P256JacobianPoint(generator).adding(q).affine
-        var file = InlineArray<16, Number256>(repeating: .zero)
+        var file = P256Registers.File(repeating: .zero)
         file[0] = Modulus256.p256Prime.m
         file[P256Registers.g] = generator.x.montgomery
         file[P256Registers.g + 1] = generator.y.montgomery

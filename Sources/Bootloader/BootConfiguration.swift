@@ -33,6 +33,42 @@ public enum UpgradeStrategy: Equatable, Sendable, CaseIterable {
     }
 }
 
+/// The upgrade strategies a build carries, as a type: ``Bootloader/boot(_:strategies:observe:)``
+/// skips the code of every strategy the set leaves out, so a firmware image links only the one
+/// it is configured with (the firmware's swap-using-move-only boot stage is 4.4 KB smaller than
+/// with all three). ``BootConfiguration/strategy`` still picks one at run time; a strategy
+/// outside the set refuses the upgrade (``SwapRefusal/strategyNotBuiltIn``) and writes nothing.
+public protocol UpgradeStrategySet {
+    static var overwriteOnly: Bool { get }
+    static var swapUsingMove: Bool { get }
+    static var swapUsingScratch: Bool { get }
+}
+
+/// All three strategies: the simulator, the sweeps and the tests.
+public enum AllUpgradeStrategies: UpgradeStrategySet {
+    public static var overwriteOnly: Bool { true }
+    public static var swapUsingMove: Bool { true }
+    public static var swapUsingScratch: Bool { true }
+}
+
+/// Swap using move only: the firmware's boot stages.
+public enum SwapUsingMoveOnly: UpgradeStrategySet {
+    public static var overwriteOnly: Bool { false }
+    public static var swapUsingMove: Bool { true }
+    public static var swapUsingScratch: Bool { false }
+}
+
+extension UpgradeStrategySet {
+    /// True when `strategy` is in the set.
+    static func contains(_ strategy: UpgradeStrategy) -> Bool {
+        switch strategy {
+        case .overwriteOnly: overwriteOnly
+        case .swapUsingMove: swapUsingMove
+        case .swapUsingScratch: swapUsingScratch
+        }
+    }
+}
+
 /// What a boot stage is configured with.
 public struct BootConfiguration: Sendable {
     public var strategy: UpgradeStrategy

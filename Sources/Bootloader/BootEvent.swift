@@ -35,6 +35,9 @@ public enum SwapRefusal: Equatable, Sendable {
     /// progress (no swap type, a swap size beyond the slot): the status is not resumed, and the
     /// primary is booted if it validates. MCUboot would resume with whatever it read.
     case impossibleStatus
+    /// The configured strategy is not in the build's ``UpgradeStrategySet`` (its code was left
+    /// out): nothing is written, and the primary is booted if it validates.
+    case strategyNotBuiltIn
 }
 
 /// One observable step of a boot, for the simulator's log and for tests. Values, no strings.

@@ -37,14 +37,18 @@ public struct Bootloader<Slots: SlotMap> {
         self.configuration = configuration
     }
 
-    public func boot(_ inputs: BootInputs, observe: (BootEvent) -> Void = { _ in }) -> BootOutcome {
+    /// The boot decision. `strategies` is the set of upgrade strategies this build carries (all
+    /// three unless a firmware names fewer, to leave the others' code out).
+    public func boot<Strategies: UpgradeStrategySet>(
+        _ inputs: BootInputs, strategies: Strategies.Type = AllUpgradeStrategies.self, observe: (BootEvent) -> Void = { _ in }
+    ) -> BootOutcome {
         if inputs.recoveryButton {
             observe(.recoveryRequested(.button))
             return .recovery(.button)
         }
         for image in 0..<slots.imageCount {
             do throws(FlashError) {
-                try upgradeIfRequested(image: image, observe: observe)
+                try upgradeIfRequested(image: image, strategies: strategies, observe: observe)
             } catch {
                 observe(.flashFailed(image: image, error))
                 return .halted(error)
@@ -79,19 +83,35 @@ public struct Bootloader<Slots: SlotMap> {
     /// interrupted swap is resumed first; otherwise MCUboot's tables decide, and the secondary is
     /// validated before anything is written (a secondary that asks but does not validate is
     /// scrambled).
-    func upgradeIfRequested(image: Int, observe: (BootEvent) -> Void) throws(FlashError) {
+    func upgradeIfRequested<Strategies: UpgradeStrategySet>(
+        image: Int, strategies: Strategies.Type, observe: (BootEvent) -> Void
+    ) throws(FlashError) {
         guard let primary = slots.area(image: image, slot: 0), let secondary = slots.area(image: image, slot: 1) else { return }
         let layouts = configuration.trailerLayouts(primary: primary, secondary: secondary, scratch: slots.scratch)
         let slots = ImageSlots(image: image, primary: primary, secondary: secondary,
                                primaryLayout: layouts.primary, secondaryLayout: layouts.secondary!)
+        // Each case tests a constant of the set's type: after specialisation, the code of a
+        // strategy outside the set is unreachable and not linked.
         switch configuration.strategy {
-        case .overwriteOnly:
+        case .overwriteOnly where Strategies.overwriteOnly:
             try overwriteIfRequested(slots, observe: observe)
-        case .swapUsingMove:
+        case .swapUsingMove where Strategies.swapUsingMove:
             try swapUsingMove(slots, observe: observe)
-        case .swapUsingScratch:
+        case .swapUsingScratch where Strategies.swapUsingScratch:
             try swapUsingScratch(slots, scratch: self.slots.scratch, observe: observe)
+        default:
+            // Only an upgrade the trailers ask for is refused: with nothing requested, the
+            // primary boots as usual without a word.
+            guard try upgradeRequested(slots) else { return }
+            observe(.swapRefused(image: image, .strategyNotBuiltIn))
         }
+    }
+
+    /// True when MCUboot's tables give a swap type other than none for `slots`' trailers.
+    func upgradeRequested(_ slots: ImageSlots<Slots.Area>) throws(FlashError) -> Bool {
+        ImageTrailer.swapType(
+            primary: try ImageTrailer(reading: slots.primary, layout: slots.primaryLayout),
+            secondary: try ImageTrailer(reading: slots.secondary, layout: slots.secondaryLayout)) != .none
     }
 
     /// Validates the secondary of `slots` as an upgrade (`type` test or permanent: also the fit in

@@ -45,6 +45,7 @@ extension SwapRefusal {
         case .incompatibleSlots: "the slots' sector layouts do not allow this strategy"
         case .notEnoughSpace: "the image, a spare sector and the trailer do not fit the primary slot"
         case .impossibleStatus: "the swap status area does not describe a swap this trailer can resume"
+        case .strategyNotBuiltIn: "the configured upgrade strategy is not built into this boot stage"
         }
     }
 }

@@ -227,6 +227,33 @@ let v2 = ImageVersion(major: 2, minor: 0, revision: 0)
         #expect(outcome == .boot(version: v2))
     }
 
+    /// A build that carries only swap using move (the firmware's `SwapUsingMoveOnly`) refuses an
+    /// upgrade while configured for overwrite-only: the refusal is reported, no byte of either
+    /// slot changes, the old image boots; with nothing requested it says nothing. The same set
+    /// still swaps when the configuration asks for swap using move.
+    @Test func aStrategyOutsideTheBuildsSetRefusesTheUpgrade() throws {
+        let rig = try BootRig()  // configured for overwrite-only
+        let old = try BootRig.image(version: v1)
+        try rig.put(old, inSlot: 0)
+        var events: [BootEvent] = []
+        #expect(rig.bootloader().boot(BootInputs(), strategies: SwapUsingMoveOnly.self) { events.append($0) } == .boot(version: v1))
+        #expect(events == [.booting(version: v1)])
+
+        try rig.put(try BootRig.image(version: v2, seed: 2), inSlot: 1)
+        try rig.requestTest()
+        let before = rig.bytes(0..<BootRig.deviceSize)
+        events = []
+        #expect(rig.bootloader().boot(BootInputs(), strategies: SwapUsingMoveOnly.self) { events.append($0) } == .boot(version: v1))
+        #expect(events == [.swapRefused(image: 0, .strategyNotBuiltIn), .booting(version: v1)])
+        #expect(rig.bytes(0..<BootRig.deviceSize) == before)
+
+        events = []
+        let outcome = rig.bootloader(BootConfiguration(strategy: .swapUsingMove))
+            .boot(BootInputs(), strategies: SwapUsingMoveOnly.self) { events.append($0) }
+        #expect(outcome == .boot(version: v2))
+        #expect(events.contains(.swapCompleted(image: 0, .test)))
+    }
+
     /// A secondary that asks for an upgrade but does not validate is scrambled; the old image boots.
     @Test func invalidSecondaryIsScrambled() throws {
         let rig = try BootRig()

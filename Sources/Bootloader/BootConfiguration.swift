@@ -35,7 +35,7 @@ public enum UpgradeStrategy: Equatable, Sendable, CaseIterable {
 
 /// The upgrade strategies a build carries, as a type: ``Bootloader/boot(_:strategies:observe:)``
 /// skips the code of every strategy the set leaves out, so a firmware image links only the one
-/// it is configured with (the firmware's swap-using-move-only boot stage is 4.4 KB smaller than
+/// it is configured with (the firmware's swap-using-move-only boot stage is 4.2 KB smaller than
 /// with all three). ``BootConfiguration/strategy`` still picks one at run time; a strategy
 /// outside the set refuses the upgrade (``SwapRefusal/strategyNotBuiltIn``) and writes nothing.
 public protocol UpgradeStrategySet {

@@ -120,7 +120,7 @@ public enum BootStage {
         slots: FirmwareSlots<Device>, console: Console, boot: BootConfiguration, recoveryButton: Bool, bootMode: UInt8
     ) -> BootOutcome {
         // Swap using move is the only strategy the boot stages are configured with: the others'
-        // code is left out (4.4 KB of the nRF52840 image).
+        // code is left out (4.2 KB of the nRF52840 image).
         Bootloader(slots: slots, configuration: boot).boot(
             BootInputs(recoveryButton: recoveryButton, retainedBootMode: bootMode), strategies: SwapUsingMoveOnly.self
         ) { event in

@@ -258,7 +258,13 @@ struct P256Registers: FieldRegisters {
             file[Self.addend + 1] = addend.y.montgomery
         }
         Words.with(&file) { body(P256Registers(base: $0)) }
-        return P256JacobianPoint(
+        return accumulator(of: file)
+    }
+
+    /// The point in a file's accumulator registers.
+    @inline(__always)
+    static func accumulator(of file: File) -> P256JacobianPoint {
+        P256JacobianPoint(
             x: P256FieldElement(montgomery: file[x]), y: P256FieldElement(montgomery: file[y]),
             z: P256FieldElement(montgomery: file[z]))
     }
@@ -300,9 +306,7 @@ enum P256Multiplication {
                 i -= 1
             }
         }
-        return P256JacobianPoint(
-            x: P256FieldElement(montgomery: file[P256Registers.x]), y: P256FieldElement(montgomery: file[P256Registers.y]),
-            z: P256FieldElement(montgomery: file[P256Registers.z]))
+        return P256Registers.accumulator(of: file)
     }
 }
 

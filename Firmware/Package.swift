@@ -33,7 +33,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "app-qemu-mps2-an386",
-            dependencies: ["BootStage", "FirmwareRuntime"],
+            dependencies: ["BootStage", "FirmwareRuntime", .product(name: "LifeboatCore", package: "Lifeboat")],
             path: "Sources/SampleApps/qemu-mps2-an386", exclude: ["app.ld"]
         ),
         .executableTarget(

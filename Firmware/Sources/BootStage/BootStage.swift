@@ -126,6 +126,7 @@ public enum BootStage {
         ) { event in
             switch event {
             case .swapStarted: console.line("lifeboat: swap started")
+            case .swapResumed: console.line("lifeboat: interrupted swap resumed")
             case .swapCompleted: console.line("lifeboat: swap complete")
             case .secondaryScrambled: console.line("lifeboat: secondary image refused and erased")
             default: break

@@ -1,0 +1,1 @@
+../../Boards/qemu-microbit/BoardConfig.swift

@@ -1,0 +1,1 @@
+../../Boards/qemu-mps2-an386/BoardConfig.swift

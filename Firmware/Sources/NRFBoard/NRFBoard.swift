@@ -126,10 +126,19 @@ public func startNRFBootStage<Console: ConsolePort>(
     }
 }
 
-/// An nRF DK's sample application: says which version it is on UARTE0, then waits.
-public func runNRFSampleApplication(name: StaticString, uarteBase: UInt32, tx: NRFPin, rx: NRFPin) -> Never {
-    let uarte = UARTE(bus: VolatileBus(), base: uarteBase)
-    uarte.configure(tx: tx, rx: rx)
-    SampleApplication.announce(on: UARTEConsole(uarte: uarte), board: name)
-    while true {}
+/// An nRF DK's sample application (``SampleApplication/run(on:board:primary:requestRecovery:reset:)``)
+/// on UARTE0: `R` sets GPREGRET to 1 and resets, `B` resets, `C` confirms the image through the NVMC.
+public func runNRFSampleApplication(_ wiring: NRFBoardWiring) -> Never {
+    let bus = VolatileBus()
+    let console = wiring.console(bus)
+    do throws(FlashError) {
+        let primary = try FlashArea(device: NVMC(bus: bus, variant: wiring.nvmc), offset: wiring.primary.offset, size: wiring.primary.size)
+        SampleApplication.run(
+            on: console, board: wiring.name, primary: primary,
+            requestRecovery: { GPREGRET(bus: bus, powerBase: wiring.gpregret - 0x51C).write(0, 1) },
+            reset: { lifeboat_system_reset() })
+    } catch {
+        console.line("sample-app: the primary slot does not fit the flash")
+        while true {}
+    }
 }

@@ -1,0 +1,1 @@
+../../Boards/nrf52840dk/BoardConfig.swift

@@ -1,0 +1,1 @@
+../../Boards/nrf5340dk/BoardConfig.swift

@@ -10,6 +10,23 @@ public protocol UploadTargeting {
     func target(image: Int, in slots: some SlotMap) throws(UploadError) -> SlotAddress?
 }
 
+/// What an upload does beyond MCUboot's `bs_upload`: a type, so a boot stage that leaves them out
+/// does not link their code (DESIGN.md: configuration is types and constants).
+public protocol UploadFeatureSet {
+    /// With a `sha`, keep a journal in the slot so that an upload cut by a reset resumes
+    /// (``UploadJournal``; Lifeboat's extension).
+    static var resumeAcrossReset: Bool { get }
+    /// With a 32-byte `sha`, read the slot back after the last chunk and say whether it matches
+    /// (Zephyr's `CONFIG_IMG_ENABLE_IMAGE_CHECK`; the reply's `match`).
+    static var checkSHA: Bool { get }
+}
+
+/// Both: the host's, the simulator's and the application servers' uploads.
+public enum AllUploadFeatures: UploadFeatureSet {
+    public static var resumeAcrossReset: Bool { true }
+    public static var checkSHA: Bool { true }
+}
+
 /// The state of one image upload, as a plain value: what MCUboot keeps in `static` locals of
 /// `bs_upload`, made explicit so it can be inspected, tested, and (in a simulator) kept across a
 /// lost link.
@@ -62,13 +79,14 @@ public struct UploadSession: Sendable {
     /// Forgets the upload (after a failed flash operation, or on reset).
     public mutating func abandon() { self = UploadSession() }
 
-    /// Handles one chunk against `slots`; `policy` decides where an `image` number goes.
-    public mutating func receive<Slots: SlotMap, Policy: UploadTargeting>(
-        _ chunk: UploadChunk, policy: Policy, slots: Slots
+    /// Handles one chunk against `slots`; `policy` decides where an `image` number goes, and
+    /// `features` whether the upload keeps a journal and checks its `sha`.
+    public mutating func receive<Slots: SlotMap, Policy: UploadTargeting, Features: UploadFeatureSet>(
+        _ chunk: UploadChunk, policy: Policy, slots: Slots, features: Features.Type = AllUploadFeatures.self
     ) throws(UploadError) -> UploadOutcome {
         var started = false
         if chunk.offset == 0 {
-            if let resumed = try start(chunk, policy: policy, slots: slots) { return resumed }
+            if let resumed = try start(chunk, policy: policy, slots: slots, features: features) { return resumed }
             started = true
         } else if let image = chunk.image, let target, (try? policy.target(image: image, in: slots)) != target {
             // A later chunk that names another slot than the upload in progress (two clients
@@ -82,15 +100,15 @@ public struct UploadSession: Sendable {
             return .mismatch(expected: target == nil ? 0 : expectedOffset)
         }
         guard chunk.data.count <= imageSize - expectedOffset else { throw .dataPastEnd }
-        let wrote = try write(chunk.data, to: area)
-        if wrote && isComplete { return .completed(size: imageSize, match: try checkSHA(area)) }
+        let wrote = try write(chunk.data, to: area, features: features)
+        if wrote && isComplete { return .completed(size: imageSize, match: Features.checkSHA ? try checkSHA(area) : nil) }
         if started { return .started(nextOffset: expectedOffset) }
         return wrote ? .written(nextOffset: expectedOffset) : .mismatch(expected: expectedOffset)
     }
 
     /// Starts (or resumes) an upload. Returns an outcome when the chunk is fully answered by a resume.
-    private mutating func start<Slots: SlotMap, Policy: UploadTargeting>(
-        _ chunk: UploadChunk, policy: Policy, slots: Slots
+    private mutating func start<Slots: SlotMap, Policy: UploadTargeting, Features: UploadFeatureSet>(
+        _ chunk: UploadChunk, policy: Policy, slots: Slots, features: Features.Type
     ) throws(UploadError) -> UploadOutcome? {
         guard let address = try policy.target(image: chunk.image ?? 0, in: slots),
             let area = slots.area(image: address.image, slot: address.slot)
@@ -116,7 +134,7 @@ public struct UploadSession: Sendable {
             shaCount = sha.count
             for i in 0..<sha.count { self.sha[i] = sha[i] }
         }
-        if shaCount > 0, let place = UploadJournal(slot: area, imageSize: length) {
+        if Features.resumeAcrossReset, shaCount > 0, let place = UploadJournal(slot: area, imageSize: length) {
             journal = place
             // The slot may hold the journal of this very upload, cut by a reset: go on from the
             // offset it reached. The sector there may be half written: progressive erase
@@ -160,7 +178,9 @@ public struct UploadSession: Sendable {
     static let maxWriteSize = 64
 
     /// Programs what of `data` can be programmed now; false when nothing could be.
-    private mutating func write(_ data: UnsafeRawBufferPointer, to area: some NORFlash) throws(UploadError) -> Bool {
+    private mutating func write<Features: UploadFeatureSet>(
+        _ data: UnsafeRawBufferPointer, to area: some NORFlash, features: Features.Type
+    ) throws(UploadError) -> Bool {
         let isLast = expectedOffset + data.count == imageSize
         let remainder = data.count % area.writeSize
         let aligned = data.count - remainder
@@ -175,7 +195,7 @@ public struct UploadSession: Sendable {
             // Storage preparation, once, before the upload's first write.
             if expectedOffset == 0 {
                 try scrubTrailer(of: area)
-                if let journal { try journal.writeIdentity(to: area, imageSize: imageSize, sha: sha, shaCount: shaCount) }
+                if Features.resumeAcrossReset, let journal { try journal.writeIdentity(to: area, imageSize: imageSize, sha: sha, shaCount: shaCount) }
             }
             if end > erasedUpTo {
                 let target = progressiveEraseEnd(in: area, reaching: end)
@@ -202,7 +222,7 @@ public struct UploadSession: Sendable {
         }
         expectedOffset += written
         do throws(FlashError) {
-            if let journal {
+            if Features.resumeAcrossReset, let journal {
                 if isComplete {
                     // Done: the journal goes, and the trailer area is erased as MCUboot expects.
                     try journal.erase(in: area)

@@ -19,7 +19,7 @@ extension RecoveryServer {
         }
         let outcome: UploadOutcome
         do throws(UploadError) {
-            outcome = try upload.receive(chunk, policy: configuration.policy, slots: slots)
+            outcome = try upload.receive(chunk, policy: configuration.policy, slots: slots, features: Features.self)
         } catch {
             x.event = .uploadRefused(error)
             return x.fail(v1: error.mgmtError, v2: error.imageManagementError.rawValue)

@@ -15,14 +15,18 @@ import SMP
 /// `rc` 8 (ENOTSUP). Errors follow the request's SMP version: v1 gets MCUboot's `{"rc": n}`; v2
 /// gets Zephyr's group error `{"err": {"group": g, "rc": n}}` for command failures, while
 /// SMP-layer errors (unknown command, undecodable request) stay `{"rc": n}`.
-public struct RecoveryServer<Slots: SlotMap> {
+///
+/// `Features` is the set of commands beyond MCUboot's fixed ones that this build answers
+/// (``RecoveryFeatureSet``); `RecoveryServer(slots:configuration:)` has them all.
+public struct RecoveryServer<Slots: SlotMap, Features: RecoveryFeatureSet> {
     public let slots: Slots
     public var configuration: RecoveryConfiguration
     /// The upload in progress.
     public var upload = UploadSession()
     public internal(set) var statistics = RecoveryStatistics()
 
-    public init(slots: Slots, configuration: RecoveryConfiguration) {
+    /// A server that answers the commands of `features` (and MCUboot's fixed set).
+    public init(slots: Slots, configuration: RecoveryConfiguration, features: Features.Type) {
         self.slots = slots
         self.configuration = configuration
     }
@@ -69,16 +73,17 @@ public struct RecoveryServer<Slots: SlotMap> {
     /// on armv6m than the handler itself needs.
     private mutating func dispatch(_ x: inout Exchange) {
         switch (x.header.group, x.header.command) {
-        case (SMPGroup.os, OSCommand.echo) where configuration.echo: echo(&x)
+        case (SMPGroup.os, OSCommand.echo) where Features.echo && configuration.echo: echo(&x)
         case (SMPGroup.os, OSCommand.consoleEchoControl): x.succeed()
         case (SMPGroup.os, OSCommand.reset): reset(&x)
-        case (SMPGroup.os, OSCommand.mcumgrParams): mcumgrParams(&x)
-        case (SMPGroup.os, OSCommand.bootloaderInfo): bootloaderInfo(&x)
+        case (SMPGroup.os, OSCommand.mcumgrParams) where Features.mcumgrParams: mcumgrParams(&x)
+        case (SMPGroup.os, OSCommand.bootloaderInfo) where Features.bootloaderInfo: bootloaderInfo(&x)
         case (SMPGroup.image, ImageCommand.state) where x.header.operation == .read: imageStateRead(&x)
-        case (SMPGroup.image, ImageCommand.state) where x.header.operation == .write: if imageStateWrite(&x) { imageStateRead(&x) }
+        case (SMPGroup.image, ImageCommand.state) where x.header.operation == .write && Features.imageStateWrite:
+            if imageStateWrite(&x) { imageStateRead(&x) }
         case (SMPGroup.image, ImageCommand.upload): imageUpload(&x)
-        case (SMPGroup.image, ImageCommand.erase): imageErase(&x)
-        case (SMPGroup.image, ImageCommand.slotInfo) where x.header.operation == .read: slotInfo(&x)
+        case (SMPGroup.image, ImageCommand.erase) where Features.imageErase: imageErase(&x)
+        case (SMPGroup.image, ImageCommand.slotInfo) where x.header.operation == .read && Features.slotInfo: slotInfo(&x)
         default: x.fail(.notSupported)
         }
     }
@@ -86,6 +91,13 @@ public struct RecoveryServer<Slots: SlotMap> {
     /// Forgets the upload in progress: what a reset of the board does to RAM.
     public mutating func reboot() {
         upload = UploadSession()
+    }
+}
+
+extension RecoveryServer where Features == AllRecoveryFeatures {
+    /// A server with every command (``AllRecoveryFeatures``).
+    public init(slots: Slots, configuration: RecoveryConfiguration) {
+        self.init(slots: slots, configuration: configuration, features: AllRecoveryFeatures.self)
     }
 }
 

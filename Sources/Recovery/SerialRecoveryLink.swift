@@ -14,11 +14,12 @@ public protocol SMPRequestHandler {
 extension RecoveryServer: SMPRequestHandler {}
 
 /// Serial recovery over a serial line, in any framing (chosen at run time: the simulator).
-public typealias SerialRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>, SerialFrameDecoder>
+public typealias SerialRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots, AllRecoveryFeatures>, SerialFrameDecoder>
 
 /// Serial recovery over the console framing only: what a boot stage links (MCUboot's default;
-/// the raw and COBS decoders' code and stack stay out of the image).
-public typealias ConsoleRecoveryLink<Slots: SlotMap> = SerialLink<RecoveryServer<Slots>, ConsoleFrameDecoder>
+/// the raw and COBS decoders' code and stack stay out of the image), with the build's commands.
+public typealias ConsoleRecoveryLink<Slots: SlotMap, Features: RecoveryFeatureSet> =
+    SerialLink<RecoveryServer<Slots, Features>, ConsoleFrameDecoder>
 
 /// SMP over a serial line: bytes in from the UART, framed replies out to it.
 ///

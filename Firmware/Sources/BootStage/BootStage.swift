@@ -77,9 +77,9 @@ public enum BootStage {
     /// - Parameters:
     ///   - primaryAddress: bus address of the primary slot (where the image runs in place).
     ///   - bootMode: the retained boot mode, already read and cleared by the board.
-    public static func run<Device: NORFlash, Console: ConsolePort>(
+    public static func run<Device: NORFlash, Console: ConsolePort, Features: RecoveryFeatureSet>(
         slots: FirmwareSlots<Device>, primaryAddress: UInt32, console: Console,
-        boot: BootConfiguration, recovery: RecoveryConfiguration,
+        boot: BootConfiguration, recovery: RecoveryConfiguration, recoveryFeatures: Features.Type,
         recoveryButton: Bool, bootMode: UInt8,
         reset: () -> Never
     ) -> Never {
@@ -108,7 +108,7 @@ public enum BootStage {
         case .halted:
             console.line("lifeboat: flash failed during the boot")
         }
-        serveRecovery(slots: slots, console: console, configuration: recovery, reset: reset)
+        serveRecovery(slots: slots, console: console, configuration: recovery, features: recoveryFeatures, reset: reset)
     }
 
     /// MCUboot's decision (swap, revert, validation) in a frame of its own: its buffers are
@@ -135,11 +135,12 @@ public enum BootStage {
     }
 
     /// MCUboot serial recovery on the console until a client resets the board.
-    public static func serveRecovery<Device: NORFlash, Console: ConsolePort>(
-        slots: FirmwareSlots<Device>, console: Console, configuration: RecoveryConfiguration, reset: () -> Never
+    public static func serveRecovery<Device: NORFlash, Console: ConsolePort, Features: RecoveryFeatureSet>(
+        slots: FirmwareSlots<Device>, console: Console, configuration: RecoveryConfiguration, features: Features.Type,
+        reset: () -> Never
     ) -> Never {
         console.line("lifeboat: serial recovery")
-        var link = ConsoleRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration))
+        var link = ConsoleRecoveryLink(server: RecoveryServer(slots: slots, configuration: configuration, features: features))
         // The response buffer lives in this frame, which never returns: no heap.
         var responseStorage = InlineArray<2044, UInt8>(repeating: 0)
         var storage = responseStorage.mutableSpan

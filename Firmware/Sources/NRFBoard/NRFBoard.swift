@@ -118,6 +118,7 @@ public func startNRFBootStage<Console: ConsolePort>(
             slots: slots, primaryAddress: wiring.nvmc.flashBase + UInt32(wiring.primary.offset), console: console,
             boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
             recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
+            recoveryFeatures: FirmwareRecoveryFeatures.self,
             recoveryButton: buttons.isPressed(pin: wiring.buttonPin, activeLow: wiring.buttonActiveLow), bootMode: bootMode,
             reset: reset)
     } catch {

@@ -218,15 +218,29 @@ enum Addr {
     }
 }
 
-/// A recovery server over a fresh test device.
-final class Rig {
+/// The rig with every command, as most tests use it.
+typealias Rig = FeatureRig<AllRecoveryFeatures>
+
+extension FeatureRig where Features == AllRecoveryFeatures {
+    convenience init(
+        geometry: Geometry = .standard, policy: UploadPolicy = .primaryOnly, layout: SlotLayout = .single,
+        echo: Bool = true
+    ) throws {
+        try self.init(features: AllRecoveryFeatures.self, geometry: geometry, policy: policy, layout: layout, echo: echo)
+    }
+}
+
+/// A recovery server over a fresh test device: with every command (`Rig()`), or with the
+/// commands of `features` (`FeatureRig(features:)`).
+final class FeatureRig<Features: RecoveryFeatureSet> {
     let flash: NORFlashModel
     let slots: TestSlots
-    var server: RecoveryServer<TestSlots>
+    var server: RecoveryServer<TestSlots, Features>
     let geometry: Geometry
     var sequence: UInt8 = 0
 
     init(
+        features: Features.Type,
         geometry: Geometry = .standard, policy: UploadPolicy = .primaryOnly, layout: SlotLayout = .single,
         echo: Bool = true
     ) throws {
@@ -246,7 +260,7 @@ final class Rig {
             areas = [[primary0, secondary0], [primary1, secondary1]]
         }
         slots = TestSlots(areas: areas)
-        server = RecoveryServer(slots: slots, configuration: RecoveryConfiguration(policy: policy, echo: echo))
+        server = RecoveryServer(slots: slots, configuration: RecoveryConfiguration(policy: policy, echo: echo), features: features)
     }
 
     /// Fills every byte of the device with a non-erased pattern (so any erase or write shows up in

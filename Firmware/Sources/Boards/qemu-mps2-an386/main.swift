@@ -31,6 +31,7 @@ func start() -> Never {
             slots: slots, primaryAddress: BoardConfig.flashBase + UInt32(BoardConfig.primaryOffset), console: console,
             boot: BootConfiguration(strategy: .swapUsingMove, imagePolicy: images),
             recovery: RecoveryConfiguration(policy: .slotMapping, imagePolicy: images, bootloaderMode: 3),
+            recoveryFeatures: FirmwareRecoveryFeatures.self,
             recoveryButton: false, bootMode: bootMode,
             reset: { lifeboat_soft_reset() })
     } catch {

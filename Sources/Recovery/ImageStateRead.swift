@@ -10,7 +10,9 @@ extension RecoveryServer {
     /// `"image"` (only with more than one image), `"slot"`, `"version"` ("maj.min.rev", plus
     /// ".build" when non-zero), `"hash"` (the image's SHA-256 TLV), then MCUboot's IMAGE_STATE
     /// flags, each only when true: `bootable`, `pending`, `confirmed`, `active`, `permanent`
-    /// (from both trailers with the swap tables, ``DFUTarget/ImageSlotState``).
+    /// (from both trailers with the swap tables, ``DFUTarget/ImageSlotState``). As in MCUboot, the
+    /// flags come with image state write (``RecoveryFeatureSet/imageStateWrite``): without it the
+    /// list is slot, version and hash.
     ///
     /// "Checks out" means ``ImageValidator`` accepts it under the configured ``ImagePolicy``: the
     /// header is sound, the SHA-256 TLV matches, and, when keys are configured, a trusted key's
@@ -23,7 +25,7 @@ extension RecoveryServer {
         x.writer.key("images")
         x.writer.beginArray()
         for image in 0..<slots.imageCount {
-            let state = core.state(image: image)
+            let state = Features.imageStateWrite ? core.state(image: image) : nil
             for slot in 0..<2 {
                 guard let area = slots.area(image: image, slot: slot),
                     let found = try? validator.validate(area)
@@ -39,6 +41,10 @@ extension RecoveryServer {
                 x.writer.key("hash")
                 found.image.hash.withUnsafeBytes { x.writer.bytes($0) }
                 // MCUboot's IMAGE_STATE flags, each only when true (from the swap tables).
+                guard let state else {
+                    x.writer.end()
+                    continue
+                }
                 let flags = state.flags(slot: slot)
                 if found.image.isBootable { x.writer.key("bootable"); x.writer.bool(true) }
                 if flags.contains(.pending) { x.writer.key("pending"); x.writer.bool(true) }

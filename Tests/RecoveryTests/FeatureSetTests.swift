@@ -47,7 +47,7 @@ import Testing
         #expect(Array(rig.slotBytes(SlotAddress(image: 0, slot: 0)).prefix(image.count)) == image)
         // Image list answers (an empty list: the bytes are no MCUboot image).
         let list = rig.send(op: .read, group: SMPGroup.image, command: ImageCommand.state, body: .map([]))
-        #expect(list.body?["images"] != nil, "\(String(describing: list.body))")
+        #expect(list.body == .map([("images", .array([]))]), "\(String(describing: list.body))")
         // Console echo control and reset.
         #expect(rig.send(group: SMPGroup.os, command: OSCommand.consoleEchoControl, body: .map([("echo", 0)])).body == .map([("rc", 0)]))
         #expect(rig.send(group: SMPGroup.os, command: OSCommand.reset, body: .map([])).reply.action == .reset)
@@ -84,5 +84,23 @@ import Testing
         #expect(full.upload(off: 0, data: Array(image[0..<1000]), len: image.count, sha: sha).body?["off"] != .unsigned(1000), "resumed")
         let fullReplies = try full.uploadAll(image, chunkSize: 1000, sha: sha)
         #expect(fullReplies.last?.body?["match"] == .bool(true))
+    }
+
+    /// The image list without image state write is MCUboot's without IMAGE_STATE: slot, version
+    /// and hash; with every command the flags follow (here `bootable`, `confirmed`, `active`).
+    @Test func theListCarriesTheFlagsOnlyWithStateWrite() throws {
+        let image = TestImage(bodySize: 5000, seed: 1, version: ImageVersion(major: 1, minor: 0, revision: 0))
+        let mcuboot = try FeatureRig(features: MCUbootDefaultRecoveryFeatures.self)
+        try mcuboot.uploadAll(image.bytes, chunkSize: 1000)
+        let plain = mcuboot.send(op: .read, group: SMPGroup.image, command: ImageCommand.state, body: .map([]))
+        #expect(plain.body == .map([("images", .array([.map([("slot", 0), ("version", "1.0.0"), ("hash", .bytes(image.hash))])]))]),
+                "\(String(describing: plain.body))")
+        let full = try Rig()
+        try full.uploadAll(image.bytes, chunkSize: 1000)
+        let flagged = full.send(op: .read, group: SMPGroup.image, command: ImageCommand.state, body: .map([]))
+        #expect(flagged.body == .map([("images", .array([.map([
+            ("slot", 0), ("version", "1.0.0"), ("hash", .bytes(image.hash)),
+            ("bootable", true), ("confirmed", true), ("active", true),
+        ])]))]), "\(String(describing: flagged.body))")
     }
 }

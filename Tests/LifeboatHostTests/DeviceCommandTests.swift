@@ -69,6 +69,19 @@ struct DeviceCommandTests {
         #expect(serial.status == 64 && serial.output.contains("cbus0…cbus3"), "\(serial.output)")
     }
 
+    /// `--help` after a device subcommand prints that subcommand's help (ArgumentParser alone
+    /// printed `device`'s), with or without link options before it.
+    @Test func subcommandHelpIsTheSubcommands() throws {
+        for arguments in [["device", "upload", "--help"], ["device", "--tcp", "127.0.0.1:1", "upload", "-h"]] {
+            let r = try run(lifeboatBinary!, arguments)
+            #expect(r.status == 0 && r.output.contains("USAGE: lifeboat device upload"), "\(arguments): \(r.output.prefix(300))")
+        }
+        let test = try run(lifeboatBinary!, ["device", "test", "--help"])
+        #expect(test.output.contains("Mark an image for test"), "\(test.output.prefix(300))")
+        let parent = try run(lifeboatBinary!, ["device", "--help"])
+        #expect(parent.output.contains("Talk to a board over SMP") && parent.output.contains("SUBCOMMANDS"), "\(parent.output.prefix(300))")
+    }
+
     @Test func uploadShowsProgressAndAFinalRate() throws {
         let dir = try TemporaryDirectory()
         let v1 = try Self.imageFile(dir, "v1.bin", version: "1.0.0", seed: 1)

@@ -187,64 +187,40 @@ public struct SHA256: Sendable {
         }
         Self.roundConstants.withUnsafeBufferPointer { k in
             var block = input
+            // The message schedule in a 16-word ring, the rounds eight at a time (the working
+            // variables' roles rotate through the eight and are back in place after them): a
+            // quarter of the code of sixteen unrolled rounds with the schedule in locals.
+            var ring = InlineArray<16, UInt32>(repeating: 0)
+            var ringSpan = ring.mutableSpan
+            ringSpan.withUnsafeMutableBufferPointer { w in
             for _ in 0..<blocks {
+                for i in 0..<16 { w[i] = Self.loadBigEndian(block, 4 * i) }
                 var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                var w0 = Self.loadBigEndian(block, 0)
-                var w1 = Self.loadBigEndian(block, 4)
-                var w2 = Self.loadBigEndian(block, 8)
-                var w3 = Self.loadBigEndian(block, 12)
-                var w4 = Self.loadBigEndian(block, 16)
-                var w5 = Self.loadBigEndian(block, 20)
-                var w6 = Self.loadBigEndian(block, 24)
-                var w7 = Self.loadBigEndian(block, 28)
-                var w8 = Self.loadBigEndian(block, 32)
-                var w9 = Self.loadBigEndian(block, 36)
-                var w10 = Self.loadBigEndian(block, 40)
-                var w11 = Self.loadBigEndian(block, 44)
-                var w12 = Self.loadBigEndian(block, 48)
-                var w13 = Self.loadBigEndian(block, 52)
-                var w14 = Self.loadBigEndian(block, 56)
-                var w15 = Self.loadBigEndian(block, 60)
                 var t = 0
                 while true {
-                    Self.round(a, b, c, &d, e, f, g, &h, k[t + 0] &+ w0)
-                    Self.round(h, a, b, &c, d, e, f, &g, k[t + 1] &+ w1)
-                    Self.round(g, h, a, &b, c, d, e, &f, k[t + 2] &+ w2)
-                    Self.round(f, g, h, &a, b, c, d, &e, k[t + 3] &+ w3)
-                    Self.round(e, f, g, &h, a, b, c, &d, k[t + 4] &+ w4)
-                    Self.round(d, e, f, &g, h, a, b, &c, k[t + 5] &+ w5)
-                    Self.round(c, d, e, &f, g, h, a, &b, k[t + 6] &+ w6)
-                    Self.round(b, c, d, &e, f, g, h, &a, k[t + 7] &+ w7)
-                    Self.round(a, b, c, &d, e, f, g, &h, k[t + 8] &+ w8)
-                    Self.round(h, a, b, &c, d, e, f, &g, k[t + 9] &+ w9)
-                    Self.round(g, h, a, &b, c, d, e, &f, k[t + 10] &+ w10)
-                    Self.round(f, g, h, &a, b, c, d, &e, k[t + 11] &+ w11)
-                    Self.round(e, f, g, &h, a, b, c, &d, k[t + 12] &+ w12)
-                    Self.round(d, e, f, &g, h, a, b, &c, k[t + 13] &+ w13)
-                    Self.round(c, d, e, &f, g, h, a, &b, k[t + 14] &+ w14)
-                    Self.round(b, c, d, &e, f, g, h, &a, k[t + 15] &+ w15)
-                    t += 16
+                    let i = t & 15
+                    Self.round(a, b, c, &d, e, f, g, &h, k[t + 0] &+ w[i + 0])
+                    Self.round(h, a, b, &c, d, e, f, &g, k[t + 1] &+ w[i + 1])
+                    Self.round(g, h, a, &b, c, d, e, &f, k[t + 2] &+ w[i + 2])
+                    Self.round(f, g, h, &a, b, c, d, &e, k[t + 3] &+ w[i + 3])
+                    Self.round(e, f, g, &h, a, b, c, &d, k[t + 4] &+ w[i + 4])
+                    Self.round(d, e, f, &g, h, a, b, &c, k[t + 5] &+ w[i + 5])
+                    Self.round(c, d, e, &f, g, h, a, &b, k[t + 6] &+ w[i + 6])
+                    Self.round(b, c, d, &e, f, g, h, &a, k[t + 7] &+ w[i + 7])
+                    t += 8
                     if t == 64 { break }
-                    w0 &+= Self.sigma1(w14) &+ w9 &+ Self.sigma0(w1)
-                    w1 &+= Self.sigma1(w15) &+ w10 &+ Self.sigma0(w2)
-                    w2 &+= Self.sigma1(w0) &+ w11 &+ Self.sigma0(w3)
-                    w3 &+= Self.sigma1(w1) &+ w12 &+ Self.sigma0(w4)
-                    w4 &+= Self.sigma1(w2) &+ w13 &+ Self.sigma0(w5)
-                    w5 &+= Self.sigma1(w3) &+ w14 &+ Self.sigma0(w6)
-                    w6 &+= Self.sigma1(w4) &+ w15 &+ Self.sigma0(w7)
-                    w7 &+= Self.sigma1(w5) &+ w0 &+ Self.sigma0(w8)
-                    w8 &+= Self.sigma1(w6) &+ w1 &+ Self.sigma0(w9)
-                    w9 &+= Self.sigma1(w7) &+ w2 &+ Self.sigma0(w10)
-                    w10 &+= Self.sigma1(w8) &+ w3 &+ Self.sigma0(w11)
-                    w11 &+= Self.sigma1(w9) &+ w4 &+ Self.sigma0(w12)
-                    w12 &+= Self.sigma1(w10) &+ w5 &+ Self.sigma0(w13)
-                    w13 &+= Self.sigma1(w11) &+ w6 &+ Self.sigma0(w14)
-                    w14 &+= Self.sigma1(w12) &+ w7 &+ Self.sigma0(w15)
-                    w15 &+= Self.sigma1(w13) &+ w8 &+ Self.sigma0(w0)
+                    if t >= 16 {
+                        // W[t…t+7] over W[t−16…t−9] in place (each needs the one two before it).
+                        for j in t..<(t + 8) {
+                            let n = j & 15
+                            w[n] &+= Self.sigma1(w[(n + 14) & 15]) &+ w[(n + 9) & 15] &+ Self.sigma0(w[(n + 1) & 15])
+                        }
+                    }
                 }
                 h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
                 h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
                 block = block.advanced(by: 64)
+            }
             }
         }
     }

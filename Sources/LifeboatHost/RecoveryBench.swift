@@ -226,8 +226,8 @@ public struct RecoveryBench {
     static let cobsDecodeCyclesPerByte = 97.0
     /// 122,908 cycles for a 2048-byte raw message.
     static let rawDecodeCyclesPerByte = 60.0
-    /// SHA-256 (same tool and build): 172,935 cycles for 4 KiB.
-    public static let sha256CyclesPerByte = 42.2
+    /// SHA-256 (same tool and build, the eight-round loop of 2026-12-06): 234,687 cycles for 4 KiB.
+    public static let sha256CyclesPerByte = 57.3
 
     /// The mcumgr Go client's console lines: 124 base64 characters behind the 2-byte marker.
     public static let mcumgrLineLength = 128

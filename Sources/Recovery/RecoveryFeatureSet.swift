@@ -39,8 +39,9 @@ public enum AllRecoveryFeatures: RecoveryFeatureSet {
 }
 
 /// MCUboot's default set (Zephyr, one updatable image): image list, upload (without journal or
-/// `sha` check), reset and console echo control only. What a boot stage built with `tools/build-firmware --recovery mcuboot` answers,
-/// so its size compares with MCUboot's own build (performance-anchors.md appendix).
+/// `sha` check), reset and console echo control only. What a boot stage built with
+/// `tools/build-firmware --recovery mcuboot` answers, so its size compares with MCUboot's own
+/// build (performance-anchors.md appendix).
 public enum MCUbootDefaultRecoveryFeatures: RecoveryFeatureSet {
     public static var echo: Bool { false }
     public static var mcumgrParams: Bool { false }
